@@ -1,0 +1,1 @@
+"""Evidence: the transparency log of every event, signed checkpoints, proofs and audits."""

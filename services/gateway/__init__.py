@@ -1,0 +1,1 @@
+"""Gateway: the one HTTP edge: API, web app and read models."""

@@ -1,0 +1,1 @@
+"""Signing: handwritten and digital signatures, the completion stamp, the two-party void."""

@@ -1,0 +1,5 @@
+"""Wiring of the signing service: its migrations, consumers and request handlers."""
+
+from shared.runtime import ServiceDefinition
+
+service = ServiceDefinition(name="signing")

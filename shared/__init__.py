@@ -1,0 +1,1 @@
+"""The kernel every Jietiao service shares: events, event store, bus, settings, logging."""

@@ -1,0 +1,1 @@
+"""NATS JetStream: stream declarations, the outbox relay and durable idempotent consumers."""

@@ -1,0 +1,150 @@
+"""Durable pull consumers shared by every replica of a service, idempotent by construction.
+
+For each message: parse it; in one transaction insert `processed_events(consumer, event_id)` and,
+if that row is new, run the handler; commit; only then ack. A crash before the commit redelivers
+and redoes the work; a crash after it redelivers and finds the row. Failures are retried with a
+growing delay; the last failed delivery is terminated and kept in `dead_letters` with its reason.
+A message that cannot be parsed goes there at once: retrying cannot fix it.
+"""
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.js import api
+
+from shared.events import Envelope
+from shared.logging import get_logger
+from shared.store import EventStore, Transaction
+from shared.subjects import Naming
+
+log = get_logger(__name__)
+
+Handler = Callable[[Envelope, Transaction], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A durable consumer: its name, the services whose events it reads, and its handler."""
+
+    name: str
+    sources: tuple[str, ...]
+    handle: Handler
+    event_types: frozenset[str] | None = None
+    max_deliver: int = 5
+    backoff: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0)
+    ack_wait: float = 30.0
+    batch_size: int = 32
+
+    def delay_after(self, deliveries: int) -> float:
+        return self.backoff[min(deliveries, len(self.backoff)) - 1]
+
+    def wants(self, envelope: Envelope) -> bool:
+        return self.event_types is None or envelope.event_type in self.event_types
+
+
+class MessageProcessor:
+    """Everything that happens to one delivered message of one consumer."""
+
+    def __init__(self, consumer: Consumer, store: EventStore) -> None:
+        self.consumer = consumer
+        self.store = store
+
+    async def __call__(self, msg: NatsMessage) -> None:
+        deliveries = msg.raw_message.metadata.num_delivered or 1
+        try:
+            envelope = Envelope.from_document(json.loads(msg.body))
+        except Exception as error:  # any parse failure is final: retrying cannot fix the bytes
+            await self._dead_letter(msg, deliveries, None, f"malformed: {error!r}")
+            return
+        structlog.contextvars.bind_contextvars(
+            consumer=self.consumer.name,
+            event_id=str(envelope.event_id),
+            correlation_id=str(envelope.correlation_id),
+        )
+        try:
+            await self._handle_once(envelope)
+        except Exception as error:  # a failing handler never stops the consumer
+            await self._failed(msg, deliveries, envelope, error)
+        else:
+            await msg.ack()
+        finally:
+            structlog.contextvars.unbind_contextvars("consumer", "event_id", "correlation_id")
+
+    async def _handle_once(self, envelope: Envelope) -> None:
+        if not self.consumer.wants(envelope):
+            return
+        async with self.store.transaction() as tx:
+            if await tx.mark_processed(self.consumer.name, envelope.event_id):
+                await self.consumer.handle(envelope, tx)
+
+    async def _failed(
+        self, msg: NatsMessage, deliveries: int, envelope: Envelope, error: Exception
+    ) -> None:
+        if deliveries >= self.consumer.max_deliver:
+            await self._dead_letter(msg, deliveries, str(envelope.event_id), f"failed: {error!r}")
+            return
+        delay = self.consumer.delay_after(deliveries)
+        log.warning("handler failed, will retry", deliveries=deliveries, error=repr(error))
+        await msg.nack(delay=delay)
+
+    async def _dead_letter(
+        self, msg: NatsMessage, deliveries: int, event_id: str | None, reason: str
+    ) -> None:
+        metadata = msg.raw_message.metadata
+        await self.store.pool.execute(
+            f"INSERT INTO {self.store.schema}.dead_letters (consumer, subject, stream_seq, "
+            "deliveries, event_id, reason, headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            self.consumer.name,
+            msg.raw_message.subject,
+            metadata.sequence.stream if metadata.sequence else None,
+            deliveries,
+            event_id,
+            reason,
+            dict(msg.headers),
+            msg.body,
+        )
+        log.error("dead-lettered", consumer=self.consumer.name, reason=reason[:200])
+        await msg.reject()
+
+
+def consumer_config(consumer: Consumer, durable: str) -> api.ConsumerConfig:
+    return api.ConsumerConfig(
+        durable_name=durable,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        deliver_policy=api.DeliverPolicy.ALL,
+        ack_wait=consumer.ack_wait,
+        # We terminate at `max_deliver` ourselves; the server's limit is only the backstop for
+        # a message whose every delivery kills the process before it can decide.
+        max_deliver=consumer.max_deliver + 2,
+        max_ack_pending=max(1000, consumer.batch_size * 4),
+    )
+
+
+def subscribe(broker: NatsBroker, consumer: Consumer, store: EventStore, naming: Naming) -> None:
+    """Bind `consumer` to every source stream on `broker`: one durable per (consumer, stream)."""
+    for service in consumer.sources:
+        durable = naming.durable_name(consumer.name, service)
+        subscriber = broker.subscriber(
+            naming.service_events(service),
+            stream=JStream(naming.stream_name(service), declare=False),
+            durable=durable,
+            config=consumer_config(consumer, durable),
+            pull_sub=PullSub(batch_size=consumer.batch_size, timeout=1.0),
+            ack_policy=AckPolicy.MANUAL,
+        )
+        subscriber(_handler(MessageProcessor(consumer, store)))
+
+
+# No `from __future__ import annotations` here: FastStream resolves the handler's annotation
+# by evaluating it, and a string can resolve to the bare message class it refuses to inject.
+def _handler(processor: MessageProcessor) -> Callable[[NatsMessage], Awaitable[None]]:
+    # FastStream injects by annotation: the message is all the handler asks for, never a body.
+    async def handle(msg: NatsMessage) -> None:
+        await processor(msg)
+
+    return handle

@@ -1,0 +1,143 @@
+"""The outbox relay: publishes a service's events table to JetStream in `global_position` order.
+
+The checkpoint advances only after JetStream acknowledged every message of a batch. A relay that
+dies between the two re-publishes the batch; `Nats-Msg-Id = event_id` makes JetStream drop the
+copies inside the stream's duplicate window. Only one replica relays at a time: leadership is a
+session-level advisory lock, which PostgreSQL releases when the leader's connection dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from nats.js import JetStreamContext
+
+from shared.events import canonical_bytes
+from shared.logging import get_logger
+from shared.store import EventStore, RecordedEvent
+from shared.store.postgres import Connection
+from shared.subjects import Naming
+
+log = get_logger(__name__)
+
+HEADER_EVENT_TYPE = "Jietiao-Event-Type"
+HEADER_SCHEMA_VERSION = "Jietiao-Schema-Version"
+HEADER_CORRELATION_ID = "Jietiao-Correlation-Id"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: EventStore,
+        js: JetStreamContext,
+        naming: Naming,
+        service: str,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+        ack_timeout: float = 10.0,
+    ) -> None:
+        self.store = store
+        self.js = js
+        self.naming = naming
+        self.service = service
+        self.name = f"{service}-relay"
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.ack_timeout = ack_timeout
+
+    async def checkpoint(self) -> int:
+        position = await self.store.pool.fetchval(
+            f"SELECT position FROM {self.store.schema}.relay_checkpoints WHERE relay = $1",
+            self.name,
+        )
+        return int(position or 0)
+
+    async def save_checkpoint(self, position: int) -> None:
+        await self.store.pool.execute(
+            f"INSERT INTO {self.store.schema}.relay_checkpoints (relay, position) VALUES ($1, $2) "
+            "ON CONFLICT (relay) DO UPDATE SET position = excluded.position",
+            self.name,
+            position,
+        )
+
+    async def publish(self, events: list[RecordedEvent]) -> None:
+        """Publish in order, pipelined, and return once JetStream has acknowledged them all."""
+        acks = [await self.js.publish_async(*self._message(e)) for e in events]
+        await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+
+    def _message(self, event: RecordedEvent) -> tuple[str, bytes, None, None, dict[str, str]]:
+        doc = event.document
+        subject = self.naming.event_subject(
+            self.service, doc["stream_type"], doc["stream_id"], doc["event_type"]
+        )
+        headers = {
+            "Nats-Msg-Id": doc["event_id"],
+            HEADER_EVENT_TYPE: doc["event_type"],
+            HEADER_SCHEMA_VERSION: str(doc["schema_version"]),
+            HEADER_CORRELATION_ID: doc["correlation_id"],
+        }
+        return subject, canonical_bytes(doc), None, None, headers
+
+    async def publish_pending(self) -> int:
+        """One pass: publish everything after the checkpoint; returns how many were published."""
+        published = 0
+        position = await self.checkpoint()
+        while batch := await self.store.read_all(position, self.batch_size):
+            await self.publish(batch)
+            position = batch[-1].global_position
+            await self.save_checkpoint(position)
+            published += len(batch)
+        return published
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set, retrying after any failure (NATS or PostgreSQL down)."""
+        while not stop.is_set():
+            try:
+                async with self.store.pool.acquire() as conn:
+                    if await self._lead(conn, stop):
+                        await self._relay_while_leader(conn, stop)
+            except Exception as error:  # any outage: back off, then lead again
+                log.warning("relay interrupted", relay=self.name, error=repr(error))
+                await _sleep_or_stop(stop, self.poll_seconds)
+
+    async def _lead(self, conn: Connection, stop: asyncio.Event) -> bool:
+        """Wait to become the leader; False if asked to stop first."""
+        key = f"relay:{self.store.schema}"
+        while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+            if await _sleep_or_stop(stop, self.poll_seconds):
+                return False
+        log.info("relay leading", relay=self.name)
+        return True
+
+    async def _relay_while_leader(self, conn: Connection, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+
+        def on_append(*_: object) -> None:
+            wake.set()
+
+        await conn.add_listener(self.store.notify_channel, on_append)
+        try:
+            while not stop.is_set():
+                wake.clear()
+                count = await self.publish_pending()
+                if count:
+                    log.debug("relayed", relay=self.name, count=count)
+                await _wait_any(stop, wake, self.poll_seconds)
+        finally:
+            await conn.remove_listener(self.store.notify_channel, on_append)
+            await conn.execute("SELECT pg_advisory_unlock_all()")
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()

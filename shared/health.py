@@ -1,0 +1,57 @@
+"""A liveness endpoint small enough to need no web framework: `GET /healthz` → 200 or 503."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+
+Check = Callable[[], Awaitable[bool]]
+
+
+class HealthServer:
+    def __init__(self, check: Check, host: str, port: int, service: str) -> None:
+        self.check = check
+        self.host = host
+        self.port = port
+        self.service = service
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._answer, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            request = await asyncio.wait_for(reader.readline(), 5)
+            path = request.split(b" ")[1] if request.count(b" ") >= 2 else b""
+            if path.split(b"?")[0] not in (b"/healthz", b"/"):
+                status, body = "404 Not Found", {"error": "not found"}
+            elif await self._healthy():
+                status, body = "200 OK", {"service": self.service, "status": "ok"}
+            else:
+                status, body = (
+                    "503 Service Unavailable",
+                    {"service": self.service, "status": "down"},
+                )
+            payload = json.dumps(body).encode()
+            head = (
+                f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+            )
+            writer.write(head.encode() + payload)
+            await writer.drain()
+        writer.close()
+
+    async def _healthy(self) -> bool:
+        try:
+            return await asyncio.wait_for(self.check(), 2)
+        except Exception:  # a check that fails or hangs means "not live"
+            return False

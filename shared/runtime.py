@@ -1,0 +1,117 @@
+"""What every service process does: migrate, consume, relay, answer liveness, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+import nats
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+
+from shared.bus.consumer import Consumer, subscribe
+from shared.bus.relay import OutboxRelay
+from shared.config import Settings, service_settings
+from shared.health import Check, HealthServer
+from shared.logging import configure_logging, get_logger
+from shared.store import EventStore, apply_migrations, connect_pool
+from shared.store.migrations import Migration
+from shared.subjects import Naming
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    settings: Settings
+    store: EventStore
+    broker: NatsBroker
+    naming: Naming
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """A service as the runtime sees it: its migrations, its consumers and its other wiring."""
+
+    name: str
+    migrations: list[Migration] = field(default_factory=list)
+    consumers: tuple[Consumer, ...] = ()
+    wire: Callable[[ServiceContext], None] | None = None
+
+
+def load_service(name: str) -> ServiceDefinition:
+    definition: ServiceDefinition = importlib.import_module(f"services.{name}.app").service
+    return definition
+
+
+class ServiceProcess:
+    """One running replica of a service."""
+
+    def __init__(self, definition: ServiceDefinition, settings: Settings) -> None:
+        self.definition = definition
+        self.settings = service_settings(definition.name, settings)
+        self.naming = Naming(self.settings.namespace)
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        settings, name = self.settings, self.definition.name
+        pool = await connect_pool(
+            settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+        store = EventStore(pool, settings.schema_for(name))
+        await apply_migrations(pool, store.schema, self.definition.migrations)
+        nc = await nats.connect(settings.nats_url, name=f"{name}-relay")
+        broker = NatsBroker(settings.nats_url, graceful_timeout=20.0, log_level=30)
+        self._wire(ServiceContext(settings, store, broker, self.naming))
+        health = HealthServer(
+            self._checker(pool, nc, broker), settings.health_host, settings.health_port, name
+        )
+        await broker.start()
+        relay = asyncio.create_task(
+            OutboxRelay(store, nc.jetstream(), self.naming, name).run(self.stopping)
+        )
+        port = await health.start()
+        log.info("service started", service=name, health_port=port)
+        await self.stopping.wait()
+        log.info("service stopping", service=name)
+        await health.stop()
+        await broker.stop()  # waits for in-flight handlers, which commit and ack
+        await relay
+        await nc.drain()
+        await pool.close()
+
+    def _wire(self, context: ServiceContext) -> None:
+        for consumer in self.definition.consumers:
+            subscribe(context.broker, consumer, context.store, self.naming)
+        if self.definition.wire is not None:
+            self.definition.wire(context)
+
+    @staticmethod
+    def _checker(pool: asyncpg.Pool, nc: NatsClient, broker: NatsBroker) -> Check:
+        async def check() -> bool:
+            if not nc.is_connected or not await broker.ping(timeout=1.0):
+                return False
+            return bool(await pool.fetchval("SELECT true"))
+
+        return check
+
+
+def serve(name: str, settings: Settings | None = None) -> None:
+    """Run one service until SIGTERM or SIGINT."""
+    settings = settings or Settings()
+    configure_logging(settings)
+    process = ServiceProcess(load_service(name), settings)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, process.stopping.set)
+        await process.run()
+
+    asyncio.run(main())

@@ -1,0 +1,17 @@
+"""Append-only event store on PostgreSQL (asyncpg), one schema per service."""
+
+from shared.store.errors import ConcurrencyError, DuplicateEventError
+from shared.store.migrations import Migration, apply_migrations, migrations_in
+from shared.store.postgres import EventStore, RecordedEvent, Transaction, connect_pool
+
+__all__ = [
+    "ConcurrencyError",
+    "DuplicateEventError",
+    "EventStore",
+    "Migration",
+    "RecordedEvent",
+    "Transaction",
+    "apply_migrations",
+    "connect_pool",
+    "migrations_in",
+]
