@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,7 +67,7 @@ class ServiceProcess:
         store = EventStore(pool, settings.schema_for(name))
         await apply_migrations(pool, store.schema, self.definition.migrations)
         nc = await nats.connect(settings.nats_url, name=f"{name}-relay")
-        broker = NatsBroker(settings.nats_url, graceful_timeout=20.0, log_level=30)
+        broker = NatsBroker(settings.nats_url, graceful_timeout=20.0, log_level=logging.DEBUG)
         self._wire(ServiceContext(settings, store, broker, self.naming))
         health = HealthServer(
             self._checker(pool, nc, broker), settings.health_host, settings.health_port, name

@@ -24,6 +24,9 @@ from shared.store.migrations import quote_schema
 # A connection of its own or one lent by a pool: both run the same queries.
 Connection = asyncpg.Connection | PoolConnectionProxy
 
+# Raised by append_events() when the stream is not at the expected version.
+_STREAM_MOVED_ON = "JT409"
+
 _COLUMNS = (
     "global_position, stream_id, version, stream_type, event_id, event_type, schema_version, "
     "occurred_at, correlation_id, causation_id, actor, payload"
@@ -69,21 +72,52 @@ def _document(row: asyncpg.Record) -> JsonDoc:
     }
 
 
-def _row(position: int, event: Envelope) -> tuple[Any, ...]:
+def _check_consecutive(events: Sequence[Envelope]) -> None:
+    if not events:
+        raise ValueError("nothing to append")
+    first = events[0]
+    for offset, event in enumerate(events):
+        if event.stream_id != first.stream_id or event.version != first.version + offset:
+            raise ValueError("events must be consecutive versions of one stream")
+        if event.stream_type != first.stream_type:
+            raise ValueError("events of one stream must share its stream type")
+
+
+def _columns(events: Sequence[Envelope]) -> tuple[Any, ...]:
+    first = events[0]
     return (
-        position,
-        event.stream_id,
-        event.version,
-        event.stream_type,
-        event.event_id,
-        event.event_type,
-        event.schema_version,
-        event.occurred_at,
-        event.correlation_id,
-        event.causation_id,
-        event.actor,
-        event.document()["payload"],
+        first.stream_id,
+        first.version - 1,
+        first.stream_type,
+        [e.event_id for e in events],
+        [e.event_type for e in events],
+        [e.schema_version for e in events],
+        [e.occurred_at for e in events],
+        [e.correlation_id for e in events],
+        [e.causation_id for e in events],
+        [e.actor for e in events],
+        [e.document()["payload"] for e in events],
     )
+
+
+async def append_in(conn: Connection, schema: str, events: Sequence[Envelope]) -> int:
+    """Append events of one stream after `events[0].version - 1`; returns the last position."""
+    _check_consecutive(events)
+    try:
+        position: int = await conn.fetchval(
+            f"SELECT {schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            *_columns(events),
+        )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == "events_stream_version":
+            raise ConcurrencyError(events[0].stream_id, events[0].version - 1, -1) from error
+        raise DuplicateEventError(str(error)) from error
+    except asyncpg.PostgresError as error:
+        if error.sqlstate == _STREAM_MOVED_ON:
+            actual = int(getattr(error, "detail", -1) or -1)
+            raise ConcurrencyError(events[0].stream_id, events[0].version - 1, actual) from error
+        raise
+    return position
 
 
 class Transaction:
@@ -95,37 +129,7 @@ class Transaction:
 
     async def append(self, events: Sequence[Envelope]) -> int:
         """Append events of one stream after `events[0].version - 1`; returns the last position."""
-        if not events:
-            raise ValueError("nothing to append")
-        first = events[0]
-        for offset, event in enumerate(events):
-            if event.stream_id != first.stream_id or event.version != first.version + offset:
-                raise ValueError("events must be consecutive versions of one stream")
-        s = self.schema
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"append:{s}")
-        actual = await self.conn.fetchval(
-            f"SELECT coalesce(max(version), 0) FROM {s}.events WHERE stream_id = $1",
-            first.stream_id,
-        )
-        if actual != first.version - 1:
-            raise ConcurrencyError(first.stream_id, first.version - 1, actual)
-        last = int(
-            await self.conn.fetchval(f"SELECT coalesce(max(global_position), 0) FROM {s}.events")
-        )
-        rows = [_row(last + i, e) for i, e in enumerate(events, start=1)]
-        try:
-            await self.conn.executemany(
-                f"INSERT INTO {s}.events ({_COLUMNS}) VALUES "
-                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                rows,
-            )
-        except asyncpg.UniqueViolationError as error:
-            if error.constraint_name == "events_stream_version":
-                raise ConcurrencyError(first.stream_id, first.version - 1, -1) from error
-            raise DuplicateEventError(str(error)) from error
-        # Wakes the relay at once instead of at its next poll; delivered only on commit.
-        await self.conn.execute("SELECT pg_notify($1, $2)", f"{s}_appended", str(last + len(rows)))
-        return last + len(rows)
+        return await append_in(self.conn, self.schema, events)
 
     async def mark_processed(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record that `consumer` handled `event_id`; False if it already had."""
@@ -153,8 +157,9 @@ class EventStore:
             yield Transaction(conn, self.schema)
 
     async def append(self, events: Sequence[Envelope]) -> int:
-        async with self.transaction() as tx:
-            return await tx.append(events)
+        # A single statement commits on its own: no BEGIN/COMMIT round trips around it.
+        async with self.pool.acquire() as conn:
+            return await append_in(conn, self.schema, events)
 
     async def stream_version(self, stream_id: uuid.UUID) -> int:
         version: int = await self.pool.fetchval(

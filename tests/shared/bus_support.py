@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -47,7 +48,7 @@ async def effect_counts(store: EventStore) -> dict[str, int]:
 async def running(
     settings: Settings, store: EventStore, *consumers: Consumer
 ) -> AsyncIterator[NatsBroker]:
-    broker = NatsBroker(settings.nats_url, log_level=30)
+    broker = NatsBroker(settings.nats_url, log_level=logging.DEBUG)
     for consumer in consumers:
         subscribe(broker, consumer, store, Naming(settings.namespace))
     await broker.start()

@@ -1,0 +1,101 @@
+"""What every benchmark shares: the servers to run on, repetitions, the machine, the report."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    unit: str
+    samples: list[float]
+    command: str
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def spread(self) -> float:
+        return max(self.samples) - min(self.samples)
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[tuple[str, str]]:
+    """`DATABASE_URL`/`NATS_URL` when set, else the embedded ones `jietiao up` would start."""
+    if os.environ.get("DATABASE_URL") and os.environ.get("NATS_URL"):
+        yield os.environ["DATABASE_URL"], os.environ["NATS_URL"]
+        return
+    from shared.stack.embedded import EmbeddedNats, EmbeddedPostgres
+
+    with (
+        tempfile.TemporaryDirectory(prefix="jt-bench-") as root,
+        EmbeddedPostgres(Path(root)) as pg,
+        EmbeddedNats(Path(root)) as nc,
+    ):
+        yield pg.url, nc.url
+
+
+def bench_namespace() -> str:
+    return f"bench{uuid.uuid4().hex[:8]}"
+
+
+async def repeat(run: Callable[[], Awaitable[float]], times: int) -> list[float]:
+    return [await run() for _ in range(times)]
+
+
+def rate(count: int, started: float) -> float:
+    return count / (time.perf_counter() - started)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with contextlib.suppress(OSError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    versions = ", ".join(
+        f"{p} {metadata.version(p)}" for p in ("faststream", "nats-py", "asyncpg", "pydantic")
+    )
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "packages": versions,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def write_results(path: Path, sections: dict[str, list[Figure]], notes: list[str]) -> str:
+    lines = ["# Benchmark results", "", "Written by `make bench`; figures are medians.", ""]
+    lines += [f"- **{k}**: {v}" for k, v in machine().items()]
+    for title, figures in sections.items():
+        lines += ["", f"## {title}", "", "| figure | median | spread | unit | runs | command |"]
+        lines += ["|---|---:|---:|---|---:|---|"]
+        lines += [
+            f"| {f.name} | {f.median:,.1f} | {f.spread:,.1f} | {f.unit} | {len(f.samples)} "
+            f"| `{f.command}` |"
+            for f in figures
+        ]
+    lines += ["", "## Notes", "", *[f"- {n}" for n in notes], ""]
+    text = "\n".join(lines)
+    path.write_text(text)
+    return text
