@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     duplicate_window_seconds: float = Field(1200, gt=0)
     health_host: str = "127.0.0.1"
     health_port: int = Field(0, ge=0, le=65535)
+    # A stop that takes longer than this exits hard (it must undercut the orchestrator's grace).
+    shutdown_deadline_seconds: float = Field(25, gt=0)
     db_pool_min: int = Field(1, ge=1)
     db_pool_max: int = Field(10, ge=1)
 

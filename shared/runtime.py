@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -80,6 +82,7 @@ class ServiceProcess:
         log.info("service started", service=name, health_port=port)
         await self.stopping.wait()
         log.info("service stopping", service=name)
+        _exit_if_stuck(self.settings.shutdown_deadline_seconds)
         await health.stop()
         await broker.stop()  # waits for in-flight handlers, which commit and ack
         await relay
@@ -100,6 +103,14 @@ class ServiceProcess:
             return bool(await pool.fetchval("SELECT true"))
 
         return check
+
+
+def _exit_if_stuck(seconds: float) -> None:
+    # With NATS or PostgreSQL gone, a graceful stop can hang in reconnects and flushes; an
+    # orchestrator would kill us anyway, so leave in time. Unacked messages are redelivered.
+    timer = threading.Timer(seconds, os._exit, args=(3,))
+    timer.daemon = True
+    timer.start()
 
 
 def serve(name: str, settings: Settings | None = None) -> None:

@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from shared.config import Settings
-from shared.stack.server import free_port  # type: ignore[import-not-found]
+from shared.stack.embedded import free_port
 from shared.store import EventStore
 from shared.subjects import Naming
 from tests.shared.bus_support import eventually

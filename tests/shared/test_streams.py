@@ -21,7 +21,8 @@ async def test_every_service_has_a_durable_audit_stream(nc: nats.NATS, settings:
         config = (await nc.jetstream().stream_info(naming.stream_name(service))).config
         assert config.subjects == [f"{settings.namespace}.{service}.>"]
         assert config.storage == StorageType.FILE
-        assert config.deny_delete and config.deny_purge
+        assert config.deny_delete
+        assert config.deny_purge
         assert config.duplicate_window == settings.duplicate_window_seconds
         assert config.num_replicas == 1
         assert not config.max_age  # kept for ever: replay audits need everything

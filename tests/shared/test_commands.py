@@ -1,0 +1,70 @@
+"""Commands over real NATS request/reply."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+
+from shared.commands import CommandClient, CommandModel, CommandRejected, register_command
+from shared.config import Settings
+from shared.subjects import Naming
+
+
+class Deposit(CommandModel):
+    amount: Decimal
+
+
+class Deposited(CommandModel):
+    balance: Decimal
+
+
+async def deposit(request: Deposit) -> Deposited:
+    if request.amount > 100:
+        raise CommandRejected(
+            "amount_too_large", "at most 100", message_zh="金额不得超过100", field="amount"
+        )
+    if request.amount == 13:
+        raise RuntimeError("secret internals")
+    return Deposited(balance=request.amount)
+
+
+@pytest.fixture
+async def client(settings: Settings, nc: nats.NATS) -> CommandClient:
+    naming = Naming(settings.namespace)
+    broker = NatsBroker(settings.nats_url)
+    register_command(broker, naming, "drafting", "deposit", Deposit, deposit)
+    await broker.start()
+    yield CommandClient(nc, naming)  # type: ignore[misc]
+    await broker.stop()
+
+
+async def test_a_command_returns_its_result(client: CommandClient) -> None:
+    assert await client.call("drafting", "deposit", Deposit(amount=Decimal("12.30"))) == {
+        "balance": "12.30"
+    }
+
+
+async def test_a_refusal_names_the_field_and_the_rule(client: CommandClient) -> None:
+    with pytest.raises(CommandRejected) as refused:
+        await client.call("drafting", "deposit", {"amount": "100.01"})
+    assert (refused.value.code, refused.value.field) == ("amount_too_large", "amount")
+    assert refused.value.message_zh == "金额不得超过100"
+
+
+async def test_bad_input_is_refused_with_the_field(client: CommandClient) -> None:
+    with pytest.raises(CommandRejected) as refused:
+        await client.call("drafting", "deposit", {"amount": "lots"})
+    assert (refused.value.code, refused.value.field) == ("invalid_request", "amount")
+    with pytest.raises(CommandRejected) as refused:
+        await client.call("drafting", "deposit", {"amount": "1", "extra": 1})
+    assert refused.value.field == "extra"
+
+
+async def test_a_failure_hides_its_internals(client: CommandClient) -> None:
+    with pytest.raises(CommandRejected) as refused:
+        await client.call("drafting", "deposit", {"amount": "13"})
+    assert refused.value.code == "internal"
+    assert "secret" not in refused.value.message
