@@ -17,6 +17,7 @@ import nats
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 
+import shared.catalogue  # noqa: F401 - registers every event type, so any event can be parsed
 from shared.bus.consumer import Consumer, subscribe
 from shared.bus.relay import OutboxRelay
 from shared.config import Settings, service_settings
