@@ -52,6 +52,8 @@ class EmbeddedPostgres(EmbeddedServer):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if user is not None:
             _grant_search(self.data_dir, user)
+            # The binaries live in the virtualenv, which may sit in a private directory.
+            _grant_search(_bin_dir(), user)
         if not (self.pgdata / "PG_VERSION").exists():
             _initdb(self.pgdata, user)
         self._socket_dir = _socket_dir(self.pgdata, user)
