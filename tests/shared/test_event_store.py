@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from shared.store import ConcurrencyError, DuplicateEventError, EventStore, apply_migrations
-from tests.shared.sample_events import sample_event
+from tests.shared.sample_events import SampleRenamed, sample_event
 
 
 async def test_appended_events_read_back_equal(store: EventStore) -> None:
@@ -129,3 +130,25 @@ async def test_concurrent_migrations_of_a_new_schema_do_not_collide(store: Event
 def test_schema_names_must_be_plain_identifiers(store: EventStore) -> None:
     with pytest.raises(ValueError, match="identifier"):
         EventStore(store.pool, "x; DROP TABLE users")
+
+
+async def test_an_event_stored_at_v1_is_read_back_at_v2(store: EventStore) -> None:
+    stream = uuid.uuid4()
+    await store.pool.execute(
+        f"SELECT {store.schema}.append_events($1, 0, 'sample', $2, $3, $4, $5, $6, $7, $8, $9)",
+        stream,
+        [uuid.uuid4()],
+        ["SampleRenamed"],
+        [1],
+        [datetime.now(UTC)],
+        [uuid.uuid4()],
+        [None],
+        ["test"],
+        [{"name": "李 四"}],
+    )
+    [event] = await store.read_stream(stream)
+    assert event.schema_version == 2
+    assert event.payload == SampleRenamed(family_name="李", given_name="四")
+    [recorded] = await store.read_all()
+    assert recorded.document["schema_version"] == 1  # the stored event is never rewritten
+    assert recorded.document["payload"] == {"name": "李 四"}
