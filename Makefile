@@ -32,6 +32,7 @@ test: install lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench $(ARGS)
 
 clean:
