@@ -5,11 +5,20 @@ if that row is new, run the handler; commit; only then ack. A crash before the c
 and redoes the work; a crash after it redelivers and finds the row. Failures are retried with a
 growing delay; the last failed delivery is terminated and kept in `dead_letters` with its reason.
 A message that cannot be parsed goes there at once: retrying cannot fix it.
+
+An ordered consumer (the default) applies the events of each stream in version order, which
+read models and process managers need: JetStream hands a batch out concurrently and replicas
+race each other, so the version each (consumer, source, stream) has reached is kept in the
+handler's transaction, an event that comes too early is put back for later, and events of one
+stream in one process wait for each other.
 """
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import structlog
 from faststream import AckPolicy
@@ -39,6 +48,7 @@ class Consumer:
     backoff: tuple[float, ...] = (1.0, 5.0, 15.0, 30.0)
     ack_wait: float = 30.0
     batch_size: int = 32
+    ordered: bool = True
 
     def delay_after(self, deliveries: int) -> float:
         return self.backoff[min(deliveries, len(self.backoff)) - 1]
@@ -47,12 +57,39 @@ class Consumer:
         return self.event_types is None or envelope.event_type in self.event_types
 
 
+class OutOfOrderError(Exception):
+    """An earlier event of the same stream has not been handled yet; try again later."""
+
+
+@dataclass
+class _KeyedLocks:
+    """One FIFO lock per key, forgotten once nobody holds or awaits it."""
+
+    _locks: dict[tuple[str, uuid.UUID], tuple[asyncio.Lock, int]] = field(default_factory=dict)
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, uuid.UUID]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
 class MessageProcessor:
     """Everything that happens to one delivered message of one consumer."""
 
-    def __init__(self, consumer: Consumer, store: EventStore) -> None:
+    def __init__(self, consumer: Consumer, store: EventStore, source: str) -> None:
         self.consumer = consumer
         self.store = store
+        self.source = source
+        self._streams = _KeyedLocks()
 
     async def __call__(self, msg: NatsMessage) -> None:
         deliveries = msg.raw_message.metadata.num_delivered or 1
@@ -67,7 +104,10 @@ class MessageProcessor:
             correlation_id=str(envelope.correlation_id),
         )
         try:
-            await self._handle_once(envelope)
+            async with self._streams.hold((self.source, envelope.stream_id)):
+                await self._handle_once(envelope)
+        except OutOfOrderError:
+            await msg.nack(delay=self.consumer.delay_after(deliveries) / 4)
         except Exception as error:  # a failing handler never stops the consumer
             await self._failed(msg, deliveries, envelope, error)
         else:
@@ -76,11 +116,36 @@ class MessageProcessor:
             structlog.contextvars.unbind_contextvars("consumer", "event_id", "correlation_id")
 
     async def _handle_once(self, envelope: Envelope) -> None:
-        if not self.consumer.wants(envelope):
+        # An ordered consumer must see every event of a stream to keep its place in it.
+        if not self.consumer.ordered and not self.consumer.wants(envelope):
             return
         async with self.store.transaction() as tx:
-            if await tx.mark_processed(self.consumer.name, envelope.event_id):
+            if not await tx.mark_processed(self.consumer.name, envelope.event_id):
+                return
+            if self.consumer.ordered:
+                await self._advance(tx, envelope)
+            if self.consumer.wants(envelope):
                 await self.consumer.handle(envelope, tx)
+
+    async def _advance(self, tx: Transaction, envelope: Envelope) -> None:
+        reached = await tx.conn.fetchval(
+            f"SELECT version FROM {tx.schema}.stream_positions "
+            "WHERE consumer = $1 AND source = $2 AND stream_id = $3 FOR UPDATE",
+            self.consumer.name,
+            self.source,
+            envelope.stream_id,
+        )
+        if (reached or 0) != envelope.version - 1:
+            raise OutOfOrderError(envelope.version)
+        await tx.conn.execute(
+            f"INSERT INTO {tx.schema}.stream_positions (consumer, source, stream_id, version) "
+            "VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, source, stream_id) "
+            "DO UPDATE SET version = excluded.version",
+            self.consumer.name,
+            self.source,
+            envelope.stream_id,
+            envelope.version,
+        )
 
     async def _failed(
         self, msg: NatsMessage, deliveries: int, envelope: Envelope, error: Exception
@@ -119,8 +184,10 @@ def consumer_config(consumer: Consumer, durable: str) -> api.ConsumerConfig:
         deliver_policy=api.DeliverPolicy.ALL,
         ack_wait=consumer.ack_wait,
         # We terminate at `max_deliver` ourselves; the server's limit is only the backstop for
-        # a message whose every delivery kills the process before it can decide.
-        max_deliver=consumer.max_deliver + 2,
+        # a message whose every delivery kills the process before it can decide. An ordered
+        # consumer has none: an early event is put back until its predecessor is handled,
+        # however long that takes, and a dropped one would stall its stream for good.
+        max_deliver=-1 if consumer.ordered else consumer.max_deliver + 2,
         max_ack_pending=max(1000, consumer.batch_size * 4),
     )
 
@@ -137,7 +204,7 @@ def subscribe(broker: NatsBroker, consumer: Consumer, store: EventStore, naming:
             pull_sub=PullSub(batch_size=consumer.batch_size, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
         )
-        subscriber(_handler(MessageProcessor(consumer, store)))
+        subscriber(_handler(MessageProcessor(consumer, store, service)))
 
 
 # No `from __future__ import annotations` here: FastStream resolves the handler's annotation

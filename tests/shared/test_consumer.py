@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import uuid
 
 import nats
 
@@ -169,3 +171,44 @@ async def test_events_the_consumer_does_not_want_are_acked_without_effect(
 
         await eventually(acked)
     assert await effect_counts(store) == {}
+
+
+async def test_an_ordered_consumer_applies_each_stream_in_version_order(
+    store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    await store.pool.execute(
+        f"CREATE TABLE {store.schema}.applied (seq bigserial, stream_id uuid, version int)"
+    )
+
+    async def apply(event: Envelope, tx: Transaction) -> None:
+        await asyncio.sleep(0.001 * (event.version % 3))  # uneven work, to tempt reordering
+        await tx.conn.execute(
+            f"INSERT INTO {tx.schema}.applied (stream_id, version) VALUES ($1, $2)",
+            event.stream_id,
+            event.version,
+        )
+
+    streams = [uuid.uuid4() for _ in range(8)]
+    for version in range(1, 16):
+        for stream in streams:
+            await store.append([sample_event(stream, version)])
+    await OutboxRelay(
+        store, nc.jetstream(), Naming(settings.namespace), "drafting"
+    ).publish_pending()
+    replicas = [Consumer("ordered", ("drafting",), apply, backoff=(0.1,)) for _ in range(3)]
+    async with (
+        running(settings, store, replicas[0]),
+        running(settings, store, replicas[1]),
+        running(settings, store, replicas[2]),
+    ):
+
+        async def done() -> bool:
+            count = await store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.applied")
+            return bool(count == 120) and not await pending_acks(nc, settings, "ordered")
+
+        await eventually(done, within=60)
+    rows = await store.pool.fetch(
+        f"SELECT stream_id, version FROM {store.schema}.applied ORDER BY seq"
+    )
+    for stream in streams:
+        assert [r["version"] for r in rows if r["stream_id"] == stream] == list(range(1, 16))

@@ -50,14 +50,19 @@ async def test_declaring_again_is_harmless(nc: nats.NATS, settings: Settings) ->
 async def test_a_consumer_is_a_durable_pull_consumer_with_explicit_acks(
     store: EventStore, nc: nats.NATS, settings: Settings
 ) -> None:
-    consumer = Consumer("audit", ("drafting",), recording_handler(), max_deliver=4, ack_wait=12)
+    unordered = Consumer(
+        "audit", ("drafting",), recording_handler(), max_deliver=4, ack_wait=12, ordered=False
+    )
+    ordered = Consumer("views", ("drafting",), recording_handler())
     naming = Naming(settings.namespace)
-    async with running(settings, store, consumer):
-        info = await nc.jetstream().consumer_info(
-            naming.stream_name("drafting"), naming.durable_name("audit", "drafting")
-        )
+    stream = naming.stream_name("drafting")
+    async with running(settings, store, unordered, ordered):
+        js = nc.jetstream()
+        info = await js.consumer_info(stream, naming.durable_name("audit", "drafting"))
+        ordered_info = await js.consumer_info(stream, naming.durable_name("views", "drafting"))
     assert info.config.durable_name == "audit-from-drafting"
     assert info.config.deliver_subject is None  # pull, so that replicas share it
     assert info.config.ack_policy == AckPolicy.EXPLICIT
     assert info.config.ack_wait == 12
     assert info.config.max_deliver == 6  # ours is 4; the server's is only the backstop
+    assert ordered_info.config.max_deliver == -1  # an early event waits for its predecessor

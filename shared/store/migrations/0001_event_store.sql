@@ -72,6 +72,15 @@ CREATE TABLE {schema}.processed_events (
     PRIMARY KEY (consumer, event_id)
 );
 
+-- How far an ordered consumer has got in each stream it reads.
+CREATE TABLE {schema}.stream_positions (
+    consumer  text    NOT NULL,
+    source    text    NOT NULL,
+    stream_id uuid    NOT NULL,
+    version   integer NOT NULL,
+    PRIMARY KEY (consumer, source, stream_id)
+);
+
 CREATE TABLE {schema}.dead_letters (
     id          bigserial   PRIMARY KEY,
     consumer    text        NOT NULL,
