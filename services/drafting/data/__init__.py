@@ -1,0 +1,1 @@
+"""Data shipped with the drafting service (read with importlib.resources)."""
