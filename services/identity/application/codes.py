@@ -1,0 +1,74 @@
+"""Sending and checking one-time codes, for login and for the non-face alternative check."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+
+from services.identity.adapters import codes_sql
+from services.identity.application.context import IdentityContext
+from services.identity.application.models import CodeSent
+from services.identity.domain.codes import (
+    CODE_DIGITS,
+    IssuedCode,
+    Verdict,
+    judge_attempt,
+    refusal,
+    refuse_if_sending_too_often,
+)
+from services.identity.domain.errors import Refusal
+from services.identity.domain.masking import mask_phone
+from shared.store import Transaction
+
+_CODE = re.compile(rf"^[0-9]{{{CODE_DIGITS}}}$")
+
+
+async def send_code(ctx: IdentityContext, phone: str, phone_index: str, purpose: str) -> CodeSent:
+    now, policy = ctx.now(), ctx.settings.code_policy()
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    async with ctx.store.transaction() as tx:
+        await codes_sql.lock_phone(tx, phone_index)
+        sent = await codes_sql.send_times(tx, phone_index, now - ctx.seconds(3600))
+        refuse_if_sending_too_often(policy, sent, now)
+        code_hash = ctx.code_hash(phone_index, purpose, code)
+        await codes_sql.insert_code(tx, phone_index, purpose, code_hash, now, policy.ttl)
+        # Sent inside the transaction: a send that fails leaves no code and costs no quota.
+        await ctx.providers.sms.send_code(phone, phone_index, code, purpose)
+    if ctx.env in ("dev", "test"):
+        await codes_sql.record_dev_message(
+            ctx.store.pool, ctx.schema, phone_index, purpose, code, now
+        )
+    return CodeSent(sent_to=mask_phone(phone), expires_at=now + policy.ttl)
+
+
+def refuse_malformed(code: str) -> None:
+    if not _CODE.match(code):
+        raise Refusal(
+            "code_format",
+            f"the code is {CODE_DIGITS} digits",
+            message_zh=f"验证码应为{CODE_DIGITS}位数字",
+            field="code",
+        )
+
+
+async def attempt_code(
+    ctx: IdentityContext, tx: Transaction, phone_index: str, purpose: str, code: str
+) -> Refusal | None:
+    """Count one attempt at the phone's pending code; None if it was right (and is now used).
+
+    The refusal is returned, not raised, so the caller commits the attempt count first.
+    """
+    policy = ctx.settings.code_policy()
+    row = await codes_sql.latest_code(tx, phone_index, purpose)
+    issued = row and IssuedCode(row.code_hash, row.expires_at, row.attempts, row.active)
+    matches = bool(row) and hmac.compare_digest(
+        row.code_hash if row else "", ctx.code_hash(phone_index, purpose, code)
+    )
+    verdict = judge_attempt(policy, issued or None, matches, ctx.now())
+    if row is not None and verdict in (Verdict.ACCEPTED, Verdict.WRONG):
+        await codes_sql.count_attempt(tx, row.id, consumed=verdict is Verdict.ACCEPTED)
+    if verdict is Verdict.ACCEPTED:
+        return None
+    attempts_left = policy.max_attempts - (row.attempts + 1) if row else 0
+    return refusal(verdict, max(attempts_left, 0))
