@@ -1,5 +1,124 @@
-"""Wiring of the drafting service: its migrations, consumers and request handlers."""
+"""Wiring of the drafting service: its migrations, consumers and command handlers.
 
-from shared.runtime import ServiceDefinition
+Commands (NATS request/reply on `<namespace>.cmd.drafting.<name>`, models in `api`):
 
-service = ServiceDefinition(name="drafting")
+- `draft_note` {actor_party_id, note_id?, accepted_disclaimer_version, counterparty:
+  {display_name, phone}, terms} → NoteRef {note_id, note_version, status}
+- `amend_terms` {note_id, actor_party_id, terms} → NoteRef
+- `amend_counterparty_contact` {note_id, actor_party_id, counterparty} → NoteRef
+- `invite_counterparty`, `reissue_invitation` {note_id, actor_party_id} →
+  InvitationIssued {note_id, token, expires_at}: the token is shown once, only its hash is kept
+- `revoke_invitation` {note_id, actor_party_id} → NoteRef
+- `accept_invitation` {token, party_id}: the invitee, verified with identity first → NoteRef
+- `submit_for_signing` {note_id, actor_party_id} → Frozen {note_id, note_version,
+  document_digest, document}: what the initiator signs
+- `cancel_note` {note_id, actor_party_id, reason} → NoteRef
+- `get_note` {note_id, actor_party_id}: a party of the note → NoteView (masked ID and phone)
+- `preview` {terms} → PreviewResult {valid, problems, capitals, rate_check, schedule, totals};
+  saves nothing (live form validation)
+
+`terms` is one of `IouTerms`, `ReceiptTerms`, `ContractTerms` (`shared.catalogue.drafting`),
+told apart by `terms.template`. A refusal is `CommandRejected(code=<rule>, message, message_zh,
+field)`: the rule codes are those of `services.drafting.domain` (e.g. `above_limit`,
+`above_cap`, `term_too_long`, `interest_deducted_in_advance`, `too_young`, `terms_locked`,
+`invitation_expired`), plus `invalid_request`, `note_not_found`, `note_exists`,
+`concurrent_update` and `identity_unavailable`.
+
+Consumed: signing's `PartySigned`, which locks the terms of the frozen version it signs.
+Calls: identity's `party_profile`, `check_age` and `match_name` (see `ports`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from faststream.nats import NatsBroker
+
+from services.drafting import api
+from services.drafting.adapters.identity import NatsIdentity
+from services.drafting.adapters.vault import ContactVault
+from services.drafting.handlers import Drafting
+from services.drafting.ports import IdentityPort
+from services.drafting.settings import DraftingSettings
+from services.drafting.store import NoteStore, load_lpr_table
+from shared.bus.consumer import Consumer
+from shared.commands import CommandClient, CommandModel, register_command
+from shared.events import Envelope
+from shared.runtime import ServiceContext, ServiceDefinition
+from shared.store import EventStore, Transaction, migrations_in
+from shared.subjects import Naming
+
+SERVICE = "drafting"
+Request = TypeVar("Request", bound=CommandModel)
+
+
+def build(
+    store: EventStore, identity: IdentityPort, settings: DraftingSettings | None = None
+) -> Drafting:
+    settings = settings or DraftingSettings()
+    return Drafting(
+        NoteStore(store),
+        identity,
+        ContactVault(settings.contact_key(), settings.key_id),
+        load_lpr_table(),
+        invitation_validity=timedelta(days=settings.invitation_validity_days),
+    )
+
+
+def register(broker: NatsBroker, naming: Naming, drafting: Drafting) -> None:
+    """Answer every drafting command on `broker`."""
+
+    def on(name: str, model: type[Request], handler: Callable[[Request], Awaitable[Any]]) -> None:
+        register_command(broker, naming, SERVICE, name, model, handler)
+
+    on("draft_note", api.DraftNote, drafting.draft_note)
+    on("amend_terms", api.AmendTerms, drafting.amend_terms)
+    on(
+        "amend_counterparty_contact",
+        api.AmendCounterpartyContact,
+        drafting.amend_counterparty_contact,
+    )
+    on("invite_counterparty", api.NoteCommand, drafting.invite_counterparty)
+    on("reissue_invitation", api.NoteCommand, drafting.reissue_invitation)
+    on("revoke_invitation", api.NoteCommand, drafting.revoke_invitation)
+    on("accept_invitation", api.AcceptInvitation, drafting.accept_invitation)
+    on("submit_for_signing", api.NoteCommand, drafting.submit_for_signing)
+    on("cancel_note", api.CancelNote, drafting.cancel_note)
+    on("get_note", api.NoteCommand, drafting.get_note)
+    on("preview", api.Preview, drafting.preview)
+
+
+class _Wiring:
+    """Holds the one `Drafting` of the process, built when the runtime wires the service."""
+
+    drafting: Drafting | None = None
+
+    def wire(self, context: ServiceContext) -> None:
+        def client() -> CommandClient:
+            return CommandClient(context.broker.connection, context.naming)
+
+        self.drafting = build(context.store, NatsIdentity(client))
+        register(context.broker, context.naming, self.drafting)
+
+    async def on_party_signed(self, envelope: Envelope, tx: Transaction) -> None:
+        assert self.drafting is not None, "consumers start after wiring"
+        await self.drafting.on_party_signed(envelope, tx)
+
+
+_wiring = _Wiring()
+
+service = ServiceDefinition(
+    name=SERVICE,
+    migrations=migrations_in("services.drafting", SERVICE),
+    consumers=(
+        Consumer(
+            "drafting-locks",
+            ("signing",),
+            _wiring.on_party_signed,
+            event_types=frozenset({"PartySigned"}),
+        ),
+    ),
+    wire=_wiring.wire,
+)

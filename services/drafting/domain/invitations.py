@@ -68,10 +68,14 @@ def _refuse_token(rule: str, en: str, zh: str) -> InvitationInvalid:
     return InvitationInvalid("token", rule, en, zh)
 
 
-def _require_usable(note: Note, hashed: str, now: datetime) -> None:
+def unknown_invitation() -> InvitationInvalid:
+    return _refuse_token("unknown_invitation", "this invitation is not valid", "邀请无效")
+
+
+def require_usable(note: Note, hashed: str, now: datetime) -> None:
     invitation = note.invitation
     if invitation is None or invitation.token_hash != hashed:
-        raise _refuse_token("unknown_invitation", "this invitation is not valid", "邀请无效")
+        raise unknown_invitation()
     if note.counterparty is not None or invitation.revoked:
         raise _refuse_token(
             "invitation_revoked", "this invitation was revoked or used", "邀请已撤回或已被使用"
@@ -85,7 +89,7 @@ def accept(
     note: Note, hashed: str, invitee: PartyFacts, name_matches: bool, now: datetime
 ) -> CounterpartyJoined:
     """The invitee joins. A name mismatch does not stop them joining; it stops the freeze."""
-    _require_usable(note, hashed, now)
+    require_usable(note, hashed, now)
     if invitee.party_id == note.initiator_party_id:
         raise NotAllowed(
             "party_id",

@@ -1,0 +1,1 @@
+"""Drafting's I/O: the identity service over NATS, the contact vault."""

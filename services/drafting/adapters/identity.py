@@ -1,0 +1,50 @@
+"""The identity service over NATS request/reply (`<ns>.cmd.identity.<name>`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import nats.errors
+
+from services.drafting.ports import PartyProfile
+from shared.catalogue.drafting import AgeCheck
+from shared.commands import CommandClient, CommandRejected
+
+
+class NatsIdentity:
+    """`client` is a factory: the service's NATS connection exists only once its broker runs."""
+
+    def __init__(self, client: Callable[[], CommandClient]) -> None:
+        self._client = client
+
+    async def _call(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self._client().call("identity", name, request)
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as error:
+            raise CommandRejected(
+                "identity_unavailable",
+                "the identity service did not answer; try again",
+                message_zh="实名认证服务暂时不可用，请稍后重试",
+            ) from error
+
+    async def check_age(self, party_id: uuid.UUID, on: date) -> AgeCheck:
+        result = await self._call("check_age", {"party_id": str(party_id), "on": on.isoformat()})
+        return AgeCheck(
+            party_id=party_id, on=on, eligible=result["eligible"], reason=result["reason"]
+        )
+
+    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile:
+        result = await self._call("party_profile", {"party_id": str(party_id)})
+        return PartyProfile(
+            party_id=party_id,
+            verified=bool(result["verified"]),
+            masked_id=result.get("masked_id"),
+            commitment=result.get("commitment"),
+        )
+
+    async def match_name(self, party_id: uuid.UUID, name: str) -> bool:
+        result = await self._call("match_name", {"party_id": str(party_id), "name": name})
+        return bool(result["matches"])

@@ -1,0 +1,30 @@
+"""What drafting needs from other services, as ports the app depends on."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from shared.catalogue.drafting import AgeCheck
+
+
+@dataclass(frozen=True)
+class PartyProfile:
+    party_id: uuid.UUID
+    verified: bool
+    masked_id: str | None  # e.g. 1101**********002X; the only form of an ID drafting ever sees
+    commitment: str | None  # the identity service's HMAC identity commitment, hex
+
+
+class IdentityPort(Protocol):
+    async def check_age(self, party_id: uuid.UUID, on: date) -> AgeCheck:
+        """Is the party 22–60 years old on `on`? Only yes/no and a reason, never a birth date."""
+        ...
+
+    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile: ...
+
+    async def match_name(self, party_id: uuid.UUID, name: str) -> bool:
+        """Does the party's verified legal name equal `name`? The legal name stays in identity."""
+        ...
