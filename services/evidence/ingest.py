@@ -1,0 +1,206 @@
+"""Pulling every service's stream into the log in batches, acking only what is durable.
+
+Why not `shared.bus.consumer.Consumer`: it commits one message per transaction, so the log would
+pay a commit (an fsync) and a checkpoint signature per event. Here one pull consumer per source
+stream (durable, shared by the replicas, explicit acks) feeds one writer that commits whatever
+has arrived from all sources as one batch, then acks it. The guarantees are the generic
+consumer's: nothing is acked before its transaction committed, a redelivered event finds its leaf
+and is only acked, and a message that cannot be parsed goes to `dead_letters` at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.js import api
+from nats.js.errors import FetchTimeoutError
+
+from services.evidence.domain.batch import Incoming
+from services.evidence.writer import LogWriter
+from shared.events import canonical_bytes
+from shared.logging import get_logger
+from shared.store import EventStore
+from shared.subjects import Naming
+
+log = get_logger(__name__)
+
+CONSUMER = "evidence.anchor"
+_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,99}$")
+
+
+class MalformedEventError(ValueError):
+    """A message that can never become a leaf: retrying cannot fix its bytes."""
+
+
+def _uuid(value: object, name: str) -> str:
+    try:
+        text = str(uuid.UUID(str(value)))
+    except ValueError as error:
+        raise MalformedEventError(f"{name} is not a UUID") from error
+    if text != value:
+        raise MalformedEventError(f"{name} is not a canonical UUID")
+    return text
+
+
+def parse_message(source: str, body: bytes) -> Incoming:
+    """The leaf's fields out of a published event; the bytes must be the canonical encoding."""
+    try:
+        doc = json.loads(body)
+    except ValueError as error:
+        raise MalformedEventError(f"not JSON: {error}") from error
+    if not isinstance(doc, dict) or canonical_bytes(doc) != body:
+        raise MalformedEventError("not an event in its canonical (RFC 8785) encoding")
+    event_type, version, payload = doc.get("event_type"), doc.get("version"), doc.get("payload")
+    if not isinstance(event_type, str) or not _TYPE.match(event_type):
+        raise MalformedEventError("bad event_type")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**31:
+        raise MalformedEventError("bad version")
+    note_id = payload.get("note_id") if isinstance(payload, dict) else None
+    return Incoming(
+        source=source,
+        event_id=_uuid(doc.get("event_id"), "event_id"),
+        event_type=event_type,
+        stream_id=_uuid(doc.get("stream_id"), "stream_id"),
+        version=version,
+        note_id=_uuid(note_id, "payload.note_id") if note_id is not None else None,
+        event_bytes=body,
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    source: str
+    msg: Msg
+
+
+class AnchorLoop:
+    def __init__(
+        self,
+        writer: LogWriter,
+        store: EventStore,
+        naming: Naming,
+        sources: tuple[str, ...],
+        *,
+        batch_size: int = 500,
+        fetch_timeout: float = 0.5,
+        ack_wait: float = 30.0,
+    ) -> None:
+        self.writer = writer
+        self.store = store
+        self.naming = naming
+        self.sources = sources
+        self.batch_size = batch_size
+        self.fetch_timeout = fetch_timeout
+        self.ack_wait = ack_wait
+        # Small on purpose: a full queue stops the fetchers, so unacked messages never pile up
+        # beyond what the writer will commit well inside `ack_wait`.
+        self.queue: asyncio.Queue[list[Delivery]] = asyncio.Queue(maxsize=len(sources) * 2)
+
+    def consumer_config(self, durable: str) -> api.ConsumerConfig:
+        return api.ConsumerConfig(
+            durable_name=durable,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            deliver_policy=api.DeliverPolicy.ALL,
+            ack_wait=self.ack_wait,
+            max_deliver=-1,  # every event must end up in the log; poison goes to dead_letters
+            max_ack_pending=self.batch_size * 4,
+        )
+
+    async def run(self, nc: NatsClient, keep_going: Callable[[], bool]) -> None:
+        fetchers = [
+            asyncio.create_task(self._fetch(nc, source, keep_going)) for source in self.sources
+        ]
+        try:
+            await self._write(keep_going)
+        finally:
+            for task in fetchers:
+                task.cancel()
+            for task in fetchers:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _fetch(self, nc: NatsClient, source: str, keep_going: Callable[[], bool]) -> None:
+        durable = self.naming.durable_name(CONSUMER, source)
+        while keep_going():
+            try:
+                sub = await nc.jetstream().pull_subscribe(
+                    self.naming.service_events(source),
+                    durable=durable,
+                    stream=self.naming.stream_name(source),
+                    config=self.consumer_config(durable),
+                )
+                while keep_going():
+                    try:
+                        msgs = await sub.fetch(self.batch_size, timeout=self.fetch_timeout)
+                    except (TimeoutError, FetchTimeoutError):
+                        continue
+                    await self.queue.put([Delivery(source, m) for m in msgs])
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # NATS away: retry the subscription after a pause
+                log.warning("evidence fetch failed", source=source, error=repr(error))
+                await asyncio.sleep(1.0)
+
+    async def _next_batch(self) -> list[Delivery] | None:
+        try:
+            batch = await asyncio.wait_for(self.queue.get(), self.fetch_timeout)
+        except TimeoutError:
+            return None
+        while len(batch) < self.batch_size and not self.queue.empty():
+            batch += self.queue.get_nowait()
+        return batch
+
+    async def _write(self, keep_going: Callable[[], bool]) -> None:
+        while keep_going():
+            batch = await self._next_batch()
+            if not batch:
+                continue
+            try:
+                await self.process(batch)
+            except Exception as error:  # unacked messages come back after `ack_wait`
+                log.warning("evidence batch abandoned", error=repr(error), size=len(batch))
+
+    async def process(self, batch: list[Delivery]) -> None:
+        good: list[tuple[Delivery, Incoming]] = []
+        for delivery in batch:
+            try:
+                good.append((delivery, parse_message(delivery.source, delivery.msg.data)))
+            except MalformedEventError as error:
+                await self._dead_letter(delivery, str(error))
+        try:
+            if good:
+                await self.writer.commit([incoming for _, incoming in good])
+        except Exception as error:  # the database is away: everything comes back later
+            log.warning("evidence batch failed, will retry", error=repr(error), size=len(good))
+            for delivery, _ in good:
+                with contextlib.suppress(Exception):
+                    await delivery.msg.nak(delay=1.0)
+            return
+        for delivery, _ in good:
+            await delivery.msg.ack()
+
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+        msg = delivery.msg
+        metadata = msg.metadata
+        await self.store.pool.execute(
+            f"INSERT INTO {self.store.schema}.dead_letters (consumer, subject, stream_seq, "
+            "deliveries, event_id, reason, headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            CONSUMER,
+            msg.subject,
+            metadata.sequence.stream if metadata.sequence else None,
+            metadata.num_delivered or 1,
+            (msg.headers or {}).get("Nats-Msg-Id"),
+            f"malformed: {reason}",
+            dict(msg.headers or {}),
+            msg.data,
+        )
+        log.error("dead-lettered", consumer=CONSUMER, reason=reason[:200])
+        await msg.term()

@@ -1,0 +1,77 @@
+"""The group-commit write path against real PostgreSQL: leaves, tree, checkpoints, own events."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from services.evidence.domain.batch import Incoming
+from services.evidence.domain.checkpoint import parse_checkpoint
+from services.evidence.domain.merkle import verify_consistency
+from services.evidence.domain.note import open_note
+from services.evidence.domain.receipt import verify_receipt
+from services.evidence.domain.tree import MemoryTree
+from services.evidence.queries import EvidenceQueries
+from services.evidence.writer import LogWriter
+from shared.config import Settings
+from shared.events import canonical_bytes
+from shared.store import EventStore
+from tests.evidence.support import ORIGIN, evidence_store, note_events, signer
+
+
+def incoming(store_events: list, source: str = "drafting") -> list[Incoming]:
+    return [
+        Incoming(
+            source=source,
+            event_id=str(e.event_id),
+            event_type=e.event_type,
+            stream_id=str(e.stream_id),
+            version=e.version,
+            note_id=None,
+            event_bytes=canonical_bytes(e.document()),
+        )
+        for e in store_events
+    ]
+
+
+async def test_batches_become_leaves_a_tree_and_consistent_checkpoints(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store = evidence_store(pool, settings)
+    writer = LogWriter(store, ORIGIN, [signer()])
+    batches = [incoming(note_events(uuid.uuid4(), n)) for n in (1, 40, 77)]
+    for batch in batches:
+        await writer.commit(batch)
+    assert (await writer.commit(batches[1] + batches[2])).appended == 0
+    queries = EvidenceQueries(store, [signer().verifier.vkey()])
+    schema = store.schema
+    rows = await pool.fetch(f"SELECT leaf_hash FROM {schema}.leaves ORDER BY leaf_index")
+    own = await pool.fetchval(f"SELECT count(*) FROM {schema}.events")
+    assert len(rows) == 118
+    assert own == 118 + 3  # one EvidenceAnchored per leaf, one CheckpointPublished per batch
+    tree = MemoryTree(bytes(r["leaf_hash"]) for r in rows)
+    notes = await pool.fetch(f"SELECT note FROM {schema}.checkpoints ORDER BY tree_size")
+    checkpoints = [parse_checkpoint(open_note(r["note"], [signer().verifier])[0]) for r in notes]
+    assert [c.size for c in checkpoints] == [1, 41, 118]
+    assert [c.root for c in checkpoints] == [tree.root_at(c.size) for c in checkpoints]
+    for old, new in zip(checkpoints, checkpoints[1:], strict=False):
+        proof, _, _ = await queries.consistency_proof(old.size, new.size)
+        assert verify_consistency(old.size, new.size, old.root, new.root, proof)
+    for event in batches[2][::10]:
+        receipt = await queries.receipt(uuid.UUID(event.event_id))
+        assert verify_receipt(receipt, [signer().verifier]).entry.event_id == event.event_id
+
+
+async def test_the_log_announces_other_services_events_only(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store: EventStore = evidence_store(pool, settings)
+    writer = LogWriter(store, ORIGIN, [signer()])
+    await writer.commit(incoming(note_events(uuid.uuid4(), 3)))
+    own = await store.read_all()
+    before = len(own)
+    await writer.commit(incoming([r.envelope() for r in own], source="evidence"))
+    assert len(await store.read_all()) == before  # anchored, but not announced again
+    assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.leaves") == 3 + before
+    assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.checkpoints") == 2

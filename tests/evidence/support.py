@@ -1,0 +1,99 @@
+"""What the evidence tests share: events published through the real relay, a running log."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import nats
+
+from services.evidence.domain.note import Signer
+from services.evidence.ingest import AnchorLoop
+from services.evidence.settings import dev_signer
+from services.evidence.writer import LogWriter
+from shared.bus.relay import OutboxRelay
+from shared.config import SERVICES, Settings
+from shared.events import Envelope
+from shared.store import EventStore
+from shared.subjects import Naming
+from tests.shared.sample_events import SampleDeposited, SampleOpened
+
+ORIGIN = "test.jietiao/evidence/v1"
+
+
+def signer() -> Signer:
+    return dev_signer(ORIGIN)
+
+
+def evidence_store(pool: asyncpg.Pool, settings: Settings) -> EventStore:
+    return EventStore(pool, settings.schema_for("evidence"))
+
+
+def note_events(note_id: uuid.UUID, count: int) -> list[Envelope]:
+    """A note-like stream: opened, then deposits, consecutive versions."""
+    correlation = uuid.uuid4()
+    events = [
+        Envelope.new(
+            SampleOpened(owner="o") if v == 1 else SampleDeposited(amount=v),
+            stream_id=note_id,
+            version=v,
+            correlation_id=correlation,
+            actor="test",
+            occurred_at=datetime.now(UTC),
+        )
+        for v in range(1, count + 1)
+    ]
+    return events
+
+
+async def append_streams(store: EventStore, streams: int, per_stream: int) -> list[Envelope]:
+    events = []
+    for _ in range(streams):
+        batch = note_events(uuid.uuid4(), per_stream)
+        await store.append(batch)
+        events += batch
+    return events
+
+
+async def relay(store: EventStore, nc: nats.NATS, settings: Settings, service: str) -> int:
+    naming = Naming(settings.namespace)
+    return await OutboxRelay(store, nc.jetstream(), naming, service).publish_pending()
+
+
+def anchor_loop(
+    store: EventStore, settings: Settings, *, ack_wait: float = 30.0, batch_size: int = 500
+) -> AnchorLoop:
+    writer = LogWriter(store, ORIGIN, [signer()])
+    return AnchorLoop(
+        writer,
+        store,
+        Naming(settings.namespace),
+        SERVICES,
+        batch_size=batch_size,
+        fetch_timeout=0.3,
+        ack_wait=ack_wait,
+    )
+
+
+@contextlib.asynccontextmanager
+async def anchoring(loop: AnchorLoop, settings: Settings) -> AsyncIterator[None]:
+    nc = await nats.connect(settings.nats_url)
+    running = True
+    task = asyncio.create_task(loop.run(nc, lambda: running))
+    try:
+        yield
+    finally:
+        running = False
+        await asyncio.wait_for(task, 10)
+        await nc.close()
+
+
+async def leaf_count(pool: asyncpg.Pool, settings: Settings) -> int:
+    count: int = await pool.fetchval(
+        f"SELECT count(*) FROM {settings.schema_for('evidence')}.leaves"
+    )
+    return count
