@@ -1,4 +1,5 @@
-"""A liveness endpoint small enough to need no web framework: `GET /healthz` → 200 or 503."""
+"""A service's one port: a liveness endpoint small enough to need no web framework
+(`GET /healthz` → 200 or 503), or, for a service with an HTTP app, that app under uvicorn."""
 
 from __future__ import annotations
 
@@ -6,8 +7,36 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+import uvicorn
 
 Check = Callable[[], Awaitable[bool]]
+# (scope, receive, send): what FastAPI and every ASGI app are.
+ASGIApplication = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+class AsgiServer:
+    def __init__(self, app: ASGIApplication, host: str, port: int) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        self._server = uvicorn.Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> int:
+        # Serving in a task, not `serve()`'s own signal handling: the runtime owns the signals.
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # raises what stopped it, e.g. a port in use
+                raise RuntimeError("HTTP server stopped while starting")
+            await asyncio.sleep(0.05)
+        port: int = self._server.servers[0].sockets[0].getsockname()[1]
+        return port
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
 
 
 class HealthServer:

@@ -20,8 +20,9 @@ from nats.aio.client import Client as NatsClient
 import shared.catalogue  # noqa: F401 - registers every event type, so any event can be parsed
 from shared.bus.consumer import Consumer, subscribe
 from shared.bus.relay import OutboxRelay
+from shared.commands import CommandClient
 from shared.config import Settings, service_settings
-from shared.health import Check, HealthServer
+from shared.health import ASGIApplication, AsgiServer, Check, HealthServer
 from shared.logging import configure_logging, get_logger
 from shared.store import EventStore, apply_migrations, connect_pool
 from shared.store.migrations import Migration
@@ -36,6 +37,16 @@ class ServiceContext:
     store: EventStore
     broker: NatsBroker
     naming: Naming
+    nc: NatsClient
+
+    @property
+    def commands(self) -> CommandClient:
+        """For calling other services' commands."""
+        return CommandClient(self.nc, self.naming)
+
+
+# Builds the ASGI app a service serves over HTTP (the gateway); it must answer `/healthz`.
+HttpAppFactory = Callable[[ServiceContext, Check], ASGIApplication]
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class ServiceDefinition:
     migrations: list[Migration] = field(default_factory=list)
     consumers: tuple[Consumer, ...] = ()
     wire: Callable[[ServiceContext], None] | None = None
+    http_app: HttpAppFactory | None = None
 
 
 def load_service(name: str) -> ServiceDefinition:
@@ -71,24 +83,29 @@ class ServiceProcess:
         await apply_migrations(pool, store.schema, self.definition.migrations)
         nc = await nats.connect(settings.nats_url, name=f"{name}-relay")
         broker = NatsBroker(settings.nats_url, graceful_timeout=20.0, log_level=logging.DEBUG)
-        self._wire(ServiceContext(settings, store, broker, self.naming))
-        health = HealthServer(
-            self._checker(pool, nc, broker), settings.health_host, settings.health_port, name
-        )
+        context = ServiceContext(settings, store, broker, self.naming, nc)
+        self._wire(context)
+        front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
         relay = asyncio.create_task(
             OutboxRelay(store, nc.jetstream(), self.naming, name).run(self.stopping)
         )
-        port = await health.start()
-        log.info("service started", service=name, health_port=port)
+        port = await front.start()
+        log.info("service started", service=name, port=port)
         await self.stopping.wait()
         log.info("service stopping", service=name)
-        _exit_if_stuck(self.settings.shutdown_deadline_seconds)
-        await health.stop()
+        await front.stop()
         await broker.stop()  # waits for in-flight handlers, which commit and ack
         await relay
         await nc.drain()
         await pool.close()
+
+    def _front_door(self, context: ServiceContext, check: Check) -> HealthServer | AsgiServer:
+        """The service's one port: its HTTP app if it has one, else just its liveness."""
+        host, port = self.settings.health_host, self.settings.health_port
+        if self.definition.http_app is None:
+            return HealthServer(check, host, port, self.definition.name)
+        return AsgiServer(self.definition.http_app(context, check), host, port)
 
     def _wire(self, context: ServiceContext) -> None:
         for consumer in self.definition.consumers:
@@ -120,11 +137,15 @@ def serve(name: str, settings: Settings | None = None) -> None:
     configure_logging(settings)
     process = ServiceProcess(load_service(name), settings)
 
+    def stop() -> None:
+        process.stopping.set()
+        _exit_if_stuck(process.settings.shutdown_deadline_seconds)
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, process.stopping.set)
+                loop.add_signal_handler(signum, stop)
         await process.run()
 
     asyncio.run(main())
