@@ -289,7 +289,10 @@ class Drafting:
         signed = envelope.payload
         assert isinstance(signed, PartySigned)
         note = await read_note(tx.conn, tx.schema, signed.note_id)
-        locked = decisions.lock_on_signature(note, signed, envelope.event_id) if note else []
+        signature = decisions.Signature(
+            signed.note_version, signed.party_id, signed.document_digest, envelope.event_id
+        )
+        locked = decisions.lock_on_signature(note, signature) if note else []
         if not locked or note is None:
             log.info("signature does not lock a note", note_version=signed.note_version)
             return

@@ -6,6 +6,7 @@ The state machine is documented in `note`; invitations are in `invitations`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.drafting.domain.document import document_digest, note_document
@@ -26,7 +27,6 @@ from shared.catalogue.drafting import (
     NoteTermsAmended,
     NoteTermsLocked,
 )
-from shared.catalogue.signing import PartySigned
 
 
 def require_disclaimer(accepted_version: str | None) -> None:
@@ -190,9 +190,17 @@ def submit_for_signing(note: Note, actor: uuid.UUID) -> NoteFrozenForSigning:
     )
 
 
-def lock_on_signature(
-    note: Note, signed: PartySigned, signature_event_id: uuid.UUID
-) -> list[NoteTermsLocked]:
+@dataclass(frozen=True)
+class Signature:
+    """What drafting needs of signing's `PartySigned`: who signed which version, over what."""
+
+    note_version: int
+    party_id: uuid.UUID
+    document_digest: str
+    event_id: uuid.UUID
+
+
+def lock_on_signature(note: Note, signed: Signature) -> list[NoteTermsLocked]:
     """Lock the terms on the first signature over the frozen version; ignore any stale one."""
     current = (
         note.status is Status.FROZEN
@@ -202,13 +210,12 @@ def lock_on_signature(
     )
     if not current:
         return []
-    return [
-        NoteTermsLocked(
-            note_version=note.note_version,
-            signed_by=signed.party_id,
-            signature_event_id=signature_event_id,
-        )
-    ]
+    locked = NoteTermsLocked(
+        note_version=note.note_version,
+        signed_by=signed.party_id,
+        signature_event_id=signed.event_id,
+    )
+    return [locked]
 
 
 def cancel_note(note: Note, actor: uuid.UUID, reason: CancelReason) -> NoteCancelled:
