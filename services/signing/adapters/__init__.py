@@ -1,0 +1,1 @@
+"""I/O of the signing service: its tables, the identity service, the key vault."""

@@ -1,0 +1,1 @@
+"""The signing domain: pure functions and state, no I/O."""

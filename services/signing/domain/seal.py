@@ -1,0 +1,116 @@
+"""The red 已完成签署 seal: SVG and PNG, with the completion time (Asia/Shanghai) and digest.
+
+Both formats are drawn from one layout, so they show the same thing. Rendering is pure: the same
+inputs give the same bytes (with the same Pillow), and the bytes' hashes go into NoteCompleted.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from PIL import Image, ImageDraw, ImageFont
+
+from services.signing.domain.glyphs import GLYPHS, Stroke
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TITLE = "已完成签署"
+RED = "#D7261E"
+SIZE = 320
+_GLYPH = 50.0  # side of one character's box
+_TEXT_TOP = 118.0
+
+
+@dataclass(frozen=True)
+class Seal:
+    svg: bytes
+    png: bytes
+
+
+def time_line(completed_at: datetime) -> str:
+    return completed_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S UTC+8")
+
+
+def digest_line(final_digest: str) -> str:
+    return f"SHA-256 {final_digest[:8]} {final_digest[8:16]}"
+
+
+def _strokes() -> list[list[tuple[float, float]]]:
+    """Every stroke of the title in seal coordinates, centred on one line."""
+    left = (SIZE - _GLYPH * len(TITLE)) / 2
+    lines: list[list[tuple[float, float]]] = []
+    for index, char in enumerate(TITLE):
+        glyph: tuple[Stroke, ...] = GLYPHS[char]
+        x0 = left + index * _GLYPH + _GLYPH * 0.08
+        scale = _GLYPH * 0.84 / 100
+        lines.extend(
+            [(x0 + x * scale, _TEXT_TOP + y * scale) for x, y in stroke] for stroke in glyph
+        )
+    return lines
+
+
+def _svg(time_text: str, digest_text: str) -> bytes:
+    centre = SIZE / 2
+    polylines = "".join(
+        f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in line)}"/>'
+        for line in _strokes()
+    )
+    text = f'font-family="DejaVu Sans Mono, monospace" text-anchor="middle" fill="{RED}"'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
+        f'viewBox="0 0 {SIZE} {SIZE}" role="img" aria-label="{TITLE}">'
+        f"<title>{TITLE} {escape(time_text)} {escape(digest_text)}</title>"
+        f'<circle cx="{centre}" cy="{centre}" r="150" fill="none" stroke="{RED}" stroke-width="9"/>'
+        f'<circle cx="{centre}" cy="{centre}" r="137" fill="none" stroke="{RED}" stroke-width="2"/>'
+        f'<polygon points="{_star_points()}" fill="{RED}"/>'
+        f'<g fill="none" stroke="{RED}" stroke-width="5" stroke-linecap="round" '
+        f'stroke-linejoin="round">{polylines}</g>'
+        f'<text x="{centre}" y="206" font-size="13" {text}>{escape(time_text)}</text>'
+        f'<text x="{centre}" y="228" font-size="13" {text}>{escape(digest_text)}</text>'
+        "</svg>"
+    ).encode()
+
+
+def _star() -> list[tuple[float, float]]:
+    cx, cy, outer, inner = SIZE / 2, 72.0, 26.0, 10.5
+    return [
+        (
+            cx + (outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 5),
+            cy - (outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5),
+        )
+        for i in range(10)
+    ]
+
+
+def _star_points() -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in _star())
+
+
+def _png(time_text: str, digest_text: str) -> bytes:
+    k = 2  # drawn at twice the size and scaled down, for smooth edges
+    image = Image.new("RGBA", (SIZE * k, SIZE * k), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    c = SIZE * k / 2
+    draw.ellipse((c - 150 * k, c - 150 * k, c + 150 * k, c + 150 * k), outline=RED, width=9 * k)
+    draw.ellipse((c - 137 * k, c - 137 * k, c + 137 * k, c + 137 * k), outline=RED, width=2 * k)
+    draw.polygon([(x * k, y * k) for x, y in _star()], fill=RED)
+    for line in _strokes():
+        points = [(x * k, y * k) for x, y in line]
+        draw.line(points, fill=RED, width=5 * k, joint="curve")
+        for x, y in (points[0], points[-1]):
+            draw.ellipse((x - 2.5 * k, y - 2.5 * k, x + 2.5 * k, y + 2.5 * k), fill=RED)
+    font = ImageFont.load_default(size=13 * k)
+    draw.text((c, 206 * k), time_text, fill=RED, font=font, anchor="ms")
+    draw.text((c, 228 * k), digest_text, fill=RED, font=font, anchor="ms")
+    out = io.BytesIO()
+    image.resize((SIZE, SIZE), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def render_seal(completed_at: datetime, final_digest: str) -> Seal:
+    time_text, digest_text = time_line(completed_at), digest_line(final_digest)
+    return Seal(svg=_svg(time_text, digest_text), png=_png(time_text, digest_text))
