@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import asyncpg
@@ -55,7 +56,7 @@ async def test_batches_become_leaves_a_tree_and_consistent_checkpoints(
     checkpoints = [parse_checkpoint(open_note(r["note"], [signer().verifier])[0]) for r in notes]
     assert [c.size for c in checkpoints] == [1, 41, 118]
     assert [c.root for c in checkpoints] == [tree.root_at(c.size) for c in checkpoints]
-    for old, new in zip(checkpoints, checkpoints[1:], strict=False):
+    for old, new in itertools.pairwise(checkpoints):
         proof, _, _ = await queries.consistency_proof(old.size, new.size)
         assert verify_consistency(old.size, new.size, old.root, new.root, proof)
     for event in batches[2][::10]:
