@@ -175,16 +175,24 @@ class AnchorLoop:
                 good.append((delivery, parse_message(delivery.source, delivery.msg.data)))
             except MalformedEventError as error:
                 await self._dead_letter(delivery, str(error))
-        try:
-            if good:
-                await self.writer.commit([incoming for _, incoming in good])
-        except Exception as error:  # the database is away: everything comes back later
-            log.warning("evidence batch failed, will retry", error=repr(error), size=len(good))
+        if good and await self.commit([incoming for _, incoming in good]):
+            await self.ack([delivery for delivery, _ in good])
+        else:
             for delivery, _ in good:
                 with contextlib.suppress(Exception):
                     await delivery.msg.nak(delay=1.0)
-            return
-        for delivery, _ in good:
+
+    async def commit(self, events: list[Incoming]) -> bool:
+        try:
+            await self.writer.commit(events)
+        except Exception as error:  # the database is away: everything comes back later
+            log.warning("evidence batch failed, will retry", error=repr(error), size=len(events))
+            return False
+        return True
+
+    async def ack(self, deliveries: list[Delivery]) -> None:
+        # Only now: the leaves are committed, so a lost ack merely redelivers a logged event.
+        for delivery in deliveries:
             await delivery.msg.ack()
 
     async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
