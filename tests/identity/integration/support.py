@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import io
@@ -13,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import nats
+import nats.errors
 from faststream.nats import NatsBroker
 from PIL import Image
 
@@ -28,7 +30,7 @@ from shared.subjects import Naming
 ID_NUMBER = "11010519491231002X"
 LEGAL_NAME = "欧阳娜娜"
 # Luhn-valid, so the development bank-card check accepts it.
-BANK_CARD = "6222020200112233447"
+BANK_CARD = "6222020200112233446"
 DIGEST = "5f" * 32
 
 
@@ -50,8 +52,8 @@ class Identity:
     store: EventStore
     ctx: IdentityContext
 
-    async def call(self, name: str, **request: Any) -> dict[str, Any]:
-        return await self.client.call("identity", name, request)
+    async def call(self, command: str, /, **request: Any) -> dict[str, Any]:
+        return await self.client.call("identity", command, request)
 
     async def last_code(self, phone: str, purpose: str = "login") -> str:
         inbox = await self.call("dev_inbox", phone=phone)
@@ -85,6 +87,16 @@ def png_base64(width: int = 320, height: int = 480) -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
+async def _answering(identity: Identity) -> None:
+    # The broker's subscriptions reach the server on its own connection, after start() returns.
+    for _ in range(50):
+        with contextlib.suppress(nats.errors.NoRespondersError):
+            await identity.call("party_profile", party_id=str(uuid.uuid4()))
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("identity does not answer")
+
+
 @contextlib.asynccontextmanager
 async def running_identity(
     settings: Settings,
@@ -101,7 +113,9 @@ async def running_identity(
     broker = NatsBroker(settings.nats_url)
     register_commands(broker, naming, ctx)
     await broker.start()
+    identity = Identity(CommandClient(nc, naming), clock, store, ctx)
+    await _answering(identity)
     try:
-        yield Identity(CommandClient(nc, naming), clock, store, ctx)
+        yield identity
     finally:
         await broker.stop()

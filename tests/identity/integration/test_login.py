@@ -16,9 +16,9 @@ from tests.identity.integration.support import Identity
 PHONE = "13912345678"
 
 
-async def refused(identity: Identity, name: str, **request: object) -> CommandRejected:
+async def refused(identity: Identity, command: str, /, **request: object) -> CommandRejected:
     with pytest.raises(CommandRejected) as rejection:
-        await identity.call(name, **request)
+        await identity.call(command, **request)
     return rejection.value
 
 
