@@ -188,7 +188,11 @@ for _ending in (VoidDeclined, VoidWithdrawn, VoidExpired):
 
 def fold(note_id: uuid.UUID, events: Iterable[Envelope]) -> NoteSigning:
     """The signing state of a note after its signing stream `events`, in order."""
-    state = NoteSigning(note_id)
+    return evolve(NoteSigning(note_id), events)
+
+
+def evolve(state: NoteSigning, events: Iterable[Envelope]) -> NoteSigning:
+    """`state` after further `events` of its stream."""
     for envelope in events:
         state = replace(_apply(envelope.payload, state, envelope), stream_version=envelope.version)
     return state
