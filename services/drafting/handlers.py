@@ -23,7 +23,7 @@ from services.drafting.domain.rules import Terms, checked_terms
 from services.drafting.domain.templates import TEMPLATES
 from services.drafting.ports import IdentityPort
 from services.drafting.store import ContactRow, NoteStore, envelopes, read_note
-from services.drafting.views import note_view, preview
+from services.drafting.views import note_view, preview, request_field
 from shared.catalogue.drafting import IouTerms, Template
 from shared.catalogue.signing import PartySigned
 from shared.commands import CommandRejected
@@ -40,7 +40,7 @@ Clock = Callable[[], datetime]
 
 def rejected(error: DomainError) -> CommandRejected:
     return CommandRejected(
-        error.rule, error.message_en, message_zh=error.message_zh, field=error.field
+        error.rule, error.message_en, message_zh=error.message_zh, field=request_field(error)
     )
 
 

@@ -14,7 +14,7 @@ from services.drafting.api import (
     Totals,
 )
 from services.drafting.domain.contact import masked_phone
-from services.drafting.domain.errors import DomainError
+from services.drafting.domain.errors import DomainError, InvalidTerms
 from services.drafting.domain.lpr import LprTable
 from services.drafting.domain.money import MAX_CAPITALS, capitals, has_fen_precision
 from services.drafting.domain.note import Note
@@ -24,9 +24,19 @@ from services.drafting.ports import PartyProfile
 from shared.catalogue.drafting import IouTerms
 
 
+def request_field(error: DomainError) -> str | None:
+    """The refused field as the request names it: term rules name fields inside `terms`."""
+    if isinstance(error, InvalidTerms) and error.field and "." not in error.field:
+        return f"terms.{error.field}"
+    return error.field
+
+
 def problem(error: DomainError) -> Problem:
     return Problem(
-        field=error.field, rule=error.rule, message=error.message_en, message_zh=error.message_zh
+        field=request_field(error),
+        rule=error.rule,
+        message=error.message_en,
+        message_zh=error.message_zh,
     )
 
 
