@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -30,6 +32,37 @@ def bootstrap() -> None:
     settings = Settings()
     configure_logging(settings)
     asyncio.run(prepare(settings))
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="An evidence receipt or evidence pack (JSON).")],
+    key: Annotated[
+        list[str] | None, typer.Option(help="Trusted log key (vkey); repeatable.")
+    ] = None,
+) -> None:
+    """Verify a receipt or an evidence pack offline; exits non-zero unless every check holds."""
+    from services.evidence.audit.console import verify_command
+
+    raise typer.Exit(verify_command(file, key or []))
+
+
+@app.command()
+def audit(
+    report: Annotated[Path, typer.Option(help="Where to write the JSON report.")] = Path(
+        "audit-report.json"
+    ),
+    key: Annotated[
+        list[str] | None, typer.Option(help="Trusted log key (vkey); default: configured keys.")
+    ] = None,
+    state: Annotated[Path | None, typer.Option(help="Monitor state: last checkpoint seen.")] = None,
+    grace: Annotated[float, typer.Option(help="Seconds an event may wait to be logged.")] = 300.0,
+    jetstream: Annotated[bool, typer.Option(help="Also compare the JetStream streams.")] = True,
+) -> None:
+    """Replay every event store and stream against the evidence log; non-zero on any finding."""
+    from services.evidence.audit.console import audit_command
+
+    raise typer.Exit(audit_command(report, key or [], state, grace, jetstream))
 
 
 def _register_up() -> None:

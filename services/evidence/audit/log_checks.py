@@ -1,0 +1,129 @@
+"""Checks of the log alone: entries, hash chain, stored subtrees, signed checkpoints."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from services.evidence.audit.findings import (
+    CHECKPOINT_FORGED,
+    CHECKPOINT_ROLLED_BACK,
+    LEAF_CHANGED,
+    LEAF_REMOVED,
+    Finding,
+)
+from services.evidence.domain.checkpoint import Checkpoint
+from services.evidence.domain.leaf import CHAIN_START, chain_hash, decode_entry
+from services.evidence.domain.merkle import verify_consistency
+from services.evidence.domain.note import Verifier
+from services.evidence.domain.proofs import Node
+from services.evidence.domain.receipt import ReceiptError, verified_checkpoint
+from services.evidence.domain.tree import MemoryTree
+from services.evidence.store import StoredLeaf
+
+
+def check_leaves(leaves: Sequence[StoredLeaf]) -> tuple[list[Finding], MemoryTree]:
+    """Each leaf's entry, hash and link; the tree rebuilt from entries, not stored hashes."""
+    findings, tree, link = [], MemoryTree(), CHAIN_START
+    for expected, leaf in enumerate(leaves):
+        if leaf.index != expected:
+            findings.append(Finding(LEAF_REMOVED, f"leaf {expected}", "missing from the log"))
+            break
+        try:
+            entry = decode_entry(leaf.entry)
+            intact = (
+                entry.leaf_hash() == leaf.leaf_hash
+                and entry.event_id == str(leaf.event_id)
+                and entry.version == leaf.version
+                and entry.stream_id == str(leaf.stream_id)
+            )
+        except (ValueError, KeyError):
+            intact, entry = False, None
+        if not intact:
+            findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", "entry and hash differ"))
+        link = chain_hash(link, leaf.leaf_hash)
+        if link != leaf.chain_hash:
+            findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", "hash chain breaks here"))
+            link = leaf.chain_hash
+        tree.append(entry.leaf_hash() if entry else leaf.leaf_hash)
+    return findings, tree
+
+
+def check_stored_nodes(nodes: dict[Node, bytes], tree: MemoryTree) -> list[Finding]:
+    """The subtree hashes proofs are served from must be the rebuilt tree's."""
+    bad = [
+        n for n, h in nodes.items() if n.number < len(tree.levels[n.level]) and tree.node(n) != h
+    ]
+    return [
+        Finding(LEAF_CHANGED, f"subtree {n.level}/{n.number}", "stored hash differs from leaves")
+        for n in bad[:20]
+    ]
+
+
+def check_checkpoints(
+    notes: Sequence[tuple[int, bytes, str]], tree: MemoryTree, keys: Sequence[Verifier]
+) -> tuple[list[Finding], list[Checkpoint]]:
+    """Signature of each, its root against the rebuilt tree, consistency of each with the next."""
+    findings, good = [], []
+    for size, root, note in notes:
+        try:
+            checkpoint, _ = verified_checkpoint(note, keys)
+        except ReceiptError as error:
+            findings.append(Finding(CHECKPOINT_FORGED, f"checkpoint {size}", str(error)))
+            continue
+        if (checkpoint.size, checkpoint.root) != (size, root):
+            findings.append(
+                Finding(CHECKPOINT_FORGED, f"checkpoint {size}", "row differs from its note")
+            )
+        elif size > tree.size:
+            findings.append(
+                Finding(LEAF_REMOVED, f"checkpoint {size}", f"the log holds {tree.size} leaves")
+            )
+        elif size and tree.root_at(size) != checkpoint.root:
+            findings.append(
+                Finding(LEAF_CHANGED, f"checkpoint {size}", "leaves do not hash to its root")
+            )
+        good.append(checkpoint)
+    for old, new in itertools.pairwise(good):
+        if new.size <= tree.size and old.size > 0:
+            proof = tree.consistency_proof(old.size, new.size)
+            if not verify_consistency(old.size, new.size, old.root, new.root, proof):
+                findings.append(
+                    Finding(
+                        CHECKPOINT_FORGED, f"checkpoint {new.size}", f"inconsistent with {old.size}"
+                    )
+                )
+    if good and good[-1].size < tree.size:
+        findings.append(
+            Finding(
+                CHECKPOINT_ROLLED_BACK,
+                f"checkpoint {good[-1].size}",
+                f"the latest checkpoint covers {good[-1].size} of {tree.size} leaves",
+            )
+        )
+    return findings, good
+
+
+def check_published_checkpoints(
+    published: Sequence[tuple[int, bytes]], stored: Sequence[Checkpoint]
+) -> list[Finding]:
+    """Checkpoints the log announced (its events) must still be in it, unchanged."""
+    by_size = {c.size: c.root for c in stored}
+    latest = max(by_size, default=0)
+    findings = []
+    for size, root in published:
+        if size > latest:
+            findings.append(
+                Finding(
+                    CHECKPOINT_ROLLED_BACK, f"checkpoint {size}", f"published, log is at {latest}"
+                )
+            )
+        elif by_size.get(size, root) != root:
+            findings.append(
+                Finding(CHECKPOINT_FORGED, f"checkpoint {size}", "differs from the one published")
+            )
+        elif size not in by_size:
+            findings.append(
+                Finding(CHECKPOINT_ROLLED_BACK, f"checkpoint {size}", "published, then removed")
+            )
+    return findings

@@ -1,0 +1,181 @@
+"""The replay audit: read everything, run every check, report every finding."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+from nats.aio.client import Client as NatsClient
+
+from services.evidence.audit.findings import (
+    CHECKPOINT_FORGED,
+    CHECKPOINT_ROLLED_BACK,
+    LEAF_REMOVED,
+    STATE_MISMATCH,
+    AuditReport,
+    Finding,
+)
+from services.evidence.audit.load import (
+    published_checkpoints,
+    read_log,
+    read_service,
+    schema_exists,
+)
+from services.evidence.audit.log_checks import (
+    check_checkpoints,
+    check_leaves,
+    check_published_checkpoints,
+    check_stored_nodes,
+)
+from services.evidence.audit.store_checks import ServiceData, check_service
+from services.evidence.domain.checkpoint import Checkpoint
+from services.evidence.domain.note import Verifier
+from services.evidence.domain.tree import MemoryTree
+from shared.config import SERVICES, Settings, service_settings
+from shared.store import connect_pool
+from shared.subjects import Naming
+
+Progress = Callable[[str], None]
+StateAudit = Callable[[asyncpg.Pool, str], Awaitable[Iterable[tuple[str, str]]]]
+
+
+@dataclass
+class AuditOptions:
+    keys: list[Verifier]
+    grace_seconds: float = 300.0
+    state_path: Path | None = None
+    read_jetstream: bool = True
+    services: tuple[str, ...] = SERVICES
+    hooks: dict[str, StateAudit] = field(default_factory=dict)
+
+
+def state_hook(service: str) -> StateAudit | None:
+    """`services.<service>.audit.audit_state(pool, schema)`, if the service offers one."""
+    try:
+        module = importlib.import_module(f"services.{service}.audit")
+    except ModuleNotFoundError:
+        return None
+    hook: StateAudit | None = getattr(module, "audit_state", None)
+    return hook
+
+
+def audit_steps(options: AuditOptions) -> int:
+    return len(options.services) * 2 + 2
+
+
+class Audit:
+    def __init__(self, settings: Settings, options: AuditOptions, progress: Progress) -> None:
+        self.settings = settings
+        self.options = options
+        self.progress = progress
+        self.naming = Naming(settings.namespace)
+        self.pools: dict[str, asyncpg.Pool] = {}
+        self.report = AuditReport()
+
+    async def pool(self, service: str) -> asyncpg.Pool:
+        url = service_settings(service, self.settings).database_url
+        if url not in self.pools:
+            self.pools[url] = await connect_pool(url, max_size=2)
+        return self.pools[url]
+
+    async def run(self) -> AuditReport:
+        nc = await nats.connect(self.settings.nats_url) if self.options.read_jetstream else None
+        try:
+            await self._run(nc)
+        finally:
+            if nc is not None:
+                await nc.close()
+            for pool in self.pools.values():
+                await pool.close()
+        return self.report
+
+    async def _run(self, nc: NatsClient | None) -> None:
+        evidence_pool = await self.pool("evidence")
+        log = await read_log(evidence_pool, self.settings.schema_for("evidence"))
+        self.progress("log read")
+        findings, tree = check_leaves(log.leaves)
+        findings += check_stored_nodes(log.nodes, tree)
+        more, checkpoints = check_checkpoints(log.checkpoints, tree, self.options.keys)
+        findings += more + self._against_state_file(checkpoints, tree)
+        self.report.findings += findings
+        self.report.leaves, self.report.checkpoints = len(log.leaves), len(log.checkpoints)
+        self.report.latest_checkpoint = log.checkpoints[-1][2] if log.checkpoints else None
+        self.progress("log checked")
+        leaves = {str(leaf.event_id): leaf for leaf in log.leaves}
+        missing = any(f.kind == LEAF_REMOVED for f in findings)
+        grace = datetime.now(UTC) - timedelta(seconds=self.options.grace_seconds)
+        for service in self.options.services:
+            pool, schema = await self.pool(service), self.settings.schema_for(service)
+            if not await schema_exists(pool, schema):
+                self.progress(f"{service}: no store")
+                self.progress(f"{service}: skipped")
+                continue
+            data = await read_service(pool, nc, self.naming, service, schema)
+            self.progress(f"{service} read")
+            found, summary = check_service(data, leaves, missing, grace)
+            self.report.findings += found + await self._state(service, pool, schema, data)
+            summary.state_checked = service == "evidence" or service in self.options.hooks
+            self.report.services[service] = summary
+            if service == "evidence":
+                self.report.findings += check_published_checkpoints(
+                    published_checkpoints(data.events), checkpoints
+                )
+            self.progress(f"{service} checked")
+        if self.report.ok and checkpoints and self.options.state_path:
+            self._save_state(checkpoints[-1], log.checkpoints[-1][2])
+
+    async def _state(
+        self, service: str, pool: asyncpg.Pool, schema: str, data: ServiceData
+    ) -> list[Finding]:
+        hook = self.options.hooks.get(service)
+        if hook is None:
+            return []
+        return [Finding(STATE_MISMATCH, f"{service} {s}", d) for s, d in await hook(pool, schema)]
+
+    def _against_state_file(self, checkpoints: list[Checkpoint], tree: MemoryTree) -> list[Finding]:
+        """What an earlier audit saw must still hold: a monitor's memory against rollbacks."""
+        path = self.options.state_path
+        if path is None or not path.exists():
+            return []
+        seen = json.loads(path.read_text())
+        size, root = int(seen["size"]), base64.b64decode(seen["root"])
+        latest = checkpoints[-1].size if checkpoints else 0
+        if size > latest:
+            return [
+                Finding(
+                    CHECKPOINT_ROLLED_BACK, f"checkpoint {size}", f"seen before, log is at {latest}"
+                )
+            ]
+        if size and (size > tree.size or tree.root_at(size) != root):
+            return [
+                Finding(CHECKPOINT_FORGED, f"checkpoint {size}", "differs from the one seen before")
+            ]
+        return []
+
+    def _save_state(self, latest: Checkpoint, note: str) -> None:
+        assert self.options.state_path is not None
+        state: dict[str, Any] = {
+            "origin": latest.origin,
+            "size": latest.size,
+            "root": base64.b64encode(latest.root).decode(),
+            "note": note,
+        }
+        self.options.state_path.write_text(json.dumps(state, indent=2))
+
+
+async def run_audit(
+    settings: Settings, options: AuditOptions, progress: Progress | None = None
+) -> AuditReport:
+    for service in options.services:
+        hook = state_hook(service)
+        if hook is not None and service not in options.hooks:
+            options.hooks[service] = hook
+    return await Audit(settings, options, progress or (lambda _: None)).run()
