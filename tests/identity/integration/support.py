@@ -16,6 +16,7 @@ import asyncpg
 import nats
 import nats.errors
 from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
 from PIL import Image
 
 from services.identity.app import build_context, register_commands
@@ -87,11 +88,11 @@ def png_base64(width: int = 320, height: int = 480) -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
-async def _answering(identity: Identity) -> None:
+async def answering(client: CommandClient) -> None:
     # The broker's subscriptions reach the server on its own connection, after start() returns.
     for _ in range(50):
         with contextlib.suppress(nats.errors.NoRespondersError):
-            await identity.call("party_profile", party_id=str(uuid.uuid4()))
+            await client.call("identity", "party_profile", {"party_id": str(uuid.uuid4())})
             return
         await asyncio.sleep(0.05)
     raise AssertionError("identity does not answer")
@@ -101,7 +102,7 @@ async def _answering(identity: Identity) -> None:
 async def running_identity(
     settings: Settings,
     pool: asyncpg.Pool,
-    nc: nats.NATS,
+    nc: NatsClient,
     providers: Providers | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Identity]:
@@ -114,7 +115,7 @@ async def running_identity(
     register_commands(broker, naming, ctx)
     await broker.start()
     identity = Identity(CommandClient(nc, naming), clock, store, ctx)
-    await _answering(identity)
+    await answering(identity.client)
     try:
         yield identity
     finally:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
-import nats
 import pytest
+from nats.aio.client import Client as NatsClient
 
 from shared.bus.relay import OutboxRelay
 from shared.commands import CommandRejected
@@ -51,7 +51,7 @@ async def full_flow(identity: Identity) -> uuid.UUID:
 
 
 async def test_no_personal_data_in_clear_anywhere(
-    identity: Identity, settings: Settings, pool: asyncpg.Pool, nc: nats.NATS
+    identity: Identity, settings: Settings, pool: asyncpg.Pool, nc: NatsClient
 ) -> None:
     await full_flow(identity)
     published = await OutboxRelay(

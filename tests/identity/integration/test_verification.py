@@ -6,8 +6,8 @@ import uuid
 from dataclasses import replace
 
 import asyncpg
-import nats
 import pytest
+from nats.aio.client import Client as NatsClient
 
 from services.identity.adapters.providers import ProviderResult
 from services.identity.app import development_providers
@@ -142,7 +142,7 @@ class RefusingRealName:
 
 
 async def test_a_rejection_keeps_only_its_reason(
-    settings: Settings, pool: asyncpg.Pool, nc: nats.NATS
+    settings: Settings, pool: asyncpg.Pool, nc: NatsClient
 ) -> None:
     providers = replace(development_providers(), real_name=RefusingRealName())
     async with running_identity(settings, pool, nc, providers) as identity:
