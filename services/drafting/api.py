@@ -95,12 +95,15 @@ class InstalmentOut(CommandModel):
     interest: Decimal
     payment: Decimal
     remaining: Decimal
+    payment_capitals: str
 
 
 class Totals(CommandModel):
     principal: Decimal
     interest: Decimal
     payment: Decimal
+    interest_capitals: str
+    payment_capitals: str
 
 
 class PreviewResult(CommandModel):

@@ -15,7 +15,9 @@ class MissingKeyError(RuntimeError):
 
 
 class DraftingSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JIETIAO_DRAFTING_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="JIETIAO_DRAFTING_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     # 32 bytes, URL-safe base64. Required in production; elsewhere a fixed development key is
     # derived so that `jietiao up` works out of the box (never use it for real data).

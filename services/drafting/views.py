@@ -62,12 +62,18 @@ def _schedule(terms: IouTerms) -> tuple[list[InstalmentOut], Totals]:
             interest=i.interest,
             payment=i.payment,
             remaining=i.remaining,
+            payment_capitals=capitals(i.payment),
         )
         for i in schedule(terms)
     ]
     interest = sum((r.interest for r in rows), Decimal("0.00"))
+    payment = terms.principal + interest
     totals = Totals(
-        principal=terms.principal, interest=interest, payment=terms.principal + interest
+        principal=terms.principal,
+        interest=interest,
+        payment=payment,
+        interest_capitals=capitals(interest),
+        payment_capitals=capitals(payment),
     )
     return rows, totals
 

@@ -147,7 +147,7 @@ async def test_refusals_about_the_parties_save_nothing_either(
         (no_disclaimer, "disclaimer_not_accepted"),
         (bad_phone, "invalid_phone"),
         (draft_request(unverified), "not_verified"),
-        (draft_request(uuid.uuid4()), "unknown_party"),
+        (draft_request(uuid.uuid4()), "not_verified"),
     ]:
         with pytest.raises(CommandRejected) as refused:
             await app.call("draft_note", request)
@@ -190,6 +190,12 @@ async def test_preview_gives_the_schedule_and_capitals_and_saves_nothing(
     assert len(result["schedule"]) == 12
     assert sum(float(row["principal"]) for row in result["schedule"]) == pytest.approx(12345.67)
     assert result["totals"]["principal"] == "12345.67"
+    assert result["interest_free"] is False
+    for row in result["schedule"]:
+        assert row["payment_capitals"].endswith(("分", "整"))
+    free = await app.call("preview", {"terms": iou_terms(annual_rate_percent=None)})
+    assert free["interest_free"] is True
+    assert free["totals"]["interest_capitals"] == "零元整"
     bad = await app.call("preview", {"terms": iou_terms(principal="100000.01", purpose="")})
     assert bad["valid"] is False
     assert {(p["field"], p["rule"]) for p in bad["problems"]} == {
