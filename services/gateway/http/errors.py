@@ -1,0 +1,167 @@
+"""One error shape for the whole API: `{code, message, message_zh, field}`, with its status.
+
+Services refuse commands with `CommandRejected(code, ...)`; the code picks the HTTP status. A
+code not listed is a business rule the input broke (422). Nothing here ever carries a trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.commands import CommandRejected
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    message_zh: str
+    field: str | None = None
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, message_zh: str, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = ErrorBody(code=code, message=message, message_zh=message_zh, field=field)
+
+
+def not_found(field: str | None = None) -> ApiError:
+    # The same answer for "no such thing" and "not yours": ids cannot be probed.
+    return ApiError(404, "not_found", "not found", "未找到", field)
+
+
+def unauthenticated() -> ApiError:
+    return ApiError(401, "unauthenticated", "please log in", "请先登录")
+
+
+_STATUS_OF_CODE: dict[str, int] = {
+    **dict.fromkeys(("invalid_request", "malformed"), 400),
+    **dict.fromkeys(
+        (
+            "session_invalid",
+            "session_expired",
+            "session_revoked",
+            "code_wrong",
+            "code_expired",
+            "code_not_requested",
+        ),
+        401,
+    ),
+    **dict.fromkeys(
+        (
+            "note_not_found",
+            "not_found",
+            "unknown_invitation",
+            "party_unknown",
+            "not_anchored",
+            "unknown_checkpoint",
+            "index_out_of_range",
+        ),
+        404,
+    ),
+    **dict.fromkeys(
+        (
+            "note_exists",
+            "concurrent_update",
+            "terms_locked",
+            "already_frozen",
+            "already_verified",
+            "identity_in_use",
+            "invitation_active",
+            "invitation_expired",
+            "invitation_revoked",
+            "counterparty_already_joined",
+            "counterparty_not_joined",
+            "note_cancelled",
+            "no_invitation",
+            "no_active_invitation",
+            "not_initiator",
+            "self_invitation",
+            "check_required",
+            "not_verified",
+            "ticket_replayed",
+            "ticket_expired",
+        ),
+        409,
+    ),
+    **dict.fromkeys(("code_rate_limited", "code_too_many_attempts", "rate_limited"), 429),
+    **dict.fromkeys(("internal", "identity_unavailable", "unavailable"), 503),
+}
+
+
+def status_of(code: str) -> int:
+    if code.endswith("_not_found"):
+        return 404
+    if code.startswith("not_") and code.endswith("_state"):
+        return 409
+    return _STATUS_OF_CODE.get(code, 422)
+
+
+def from_rejection(rejected: CommandRejected) -> ApiError:
+    code = rejected.code
+    return ApiError(status_of(code), code, rejected.message, rejected.message_zh, rejected.field)
+
+
+def _reply(error: ApiError) -> JSONResponse:
+    headers = {"Retry-After": "60"} if error.status == 429 else None
+    return JSONResponse(error.body.model_dump(), status_code=error.status, headers=headers)
+
+
+def _field_of(loc: tuple[int | str, ...]) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or None
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return _reply(error)
+
+    @app.exception_handler(CommandRejected)
+    async def rejected(_: Request, error: CommandRejected) -> JSONResponse:
+        return _reply(from_rejection(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
+        message = str(first.get("msg", "invalid request"))
+        loc = tuple(first.get("loc", ()))
+        status = 400 if first.get("type") == "json_invalid" else 422
+        return _reply(
+            ApiError(status, "invalid_request", message, f"请求无效：{message}", _field_of(loc))
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 404:
+            return _reply(not_found())
+        if error.status_code == 405:
+            return _reply(ApiError(405, "method_not_allowed", "method not allowed", "不支持该方法"))
+        return _reply(ApiError(error.status_code, "http_error", str(error.detail), "请求失败"))
+
+    @app.exception_handler(NatsTimeoutError)
+    @app.exception_handler(NoRespondersError)
+    @app.exception_handler(asyncio.TimeoutError)
+    async def unavailable(_: Request, error: Exception) -> JSONResponse:
+        log.warning("service unavailable", error=type(error).__name__)
+        return _reply(
+            ApiError(503, "unavailable", "a service is unavailable, try again", "服务暂不可用")
+        )
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, error: Exception) -> JSONResponse:
+        log.exception("request failed")
+        return _reply(ApiError(500, "internal", "internal error", "内部错误"))

@@ -1,0 +1,200 @@
+"""Signing, declining and voiding, each authorised by a fresh single-use identity ticket.
+
+The gateway fetches the digest to sign from the signing service (never from the client), asks
+identity for a ticket over exactly that digest, and passes both to signing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from services.gateway.http import models as m
+from services.gateway.http.auth import Gateway, Session, gateway, require_session
+from services.gateway.http.errors import ApiError
+from services.gateway.http.routes_notes import note_for, signing_state
+
+router = APIRouter(prefix="/api/v1", tags=["signing"])
+GW = Annotated[Gateway, Depends(gateway)]
+Me = Annotated[Session, Depends(require_session)]
+
+
+def _conflict(code: str, en: str, zh: str) -> ApiError:
+    return ApiError(409, code, en, zh)
+
+
+async def open_state(gw: Gateway, note_id: uuid.UUID, wait: float = 5.0) -> dict[str, Any]:
+    """Signing's state once it has caught up with drafting's freeze (it follows by events)."""
+    for _ in range(int(wait / 0.2)):
+        state = await signing_state(gw, note_id)
+        if state and state["status"] != "awaiting_document":
+            return state
+        await asyncio.sleep(0.2)
+    raise _conflict("not_open_for_signing", "the note is not open for signing", "借条尚未进入签署")
+
+
+async def ticket(gw: Gateway, me: Session, note_id: uuid.UUID, digest: str, purpose: str) -> str:
+    issued = await gw.call(
+        "identity",
+        "issue_ticket",
+        {
+            "party_id": str(me.party_id),
+            "note_id": str(note_id),
+            "document_digest": digest,
+            "purpose": purpose,
+        },
+    )
+    return str(issued["ticket"])
+
+
+def _require_intent(body: m.SignIn) -> None:
+    if not body.intent_confirmed:
+        raise ApiError(
+            422,
+            "intent_not_confirmed",
+            "confirm that you have read the note and mean to sign it",
+            "请确认已阅读并同意签署",
+            "intent_confirmed",
+        )
+
+
+@router.post("/notes/{note_id}/sign", response_model=m.ResultOut)
+async def sign(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, Any]:
+    await note_for(gw, note_id, me)
+    _require_intent(body)
+    state = await open_state(gw, note_id)
+    digest = state["document_digest"]
+    if state["status"] != "open" or not digest:
+        raise _conflict(
+            "not_open_for_signing", "the note is not open for signing", "借条不在签署中"
+        )
+    return await gw.call(
+        "signing",
+        "sign",
+        {
+            "note_id": str(note_id),
+            "party_id": str(me.party_id),
+            "document_digest": digest,
+            "ticket": await ticket(gw, me, note_id, digest, "sign"),
+            "intent_confirmed": True,
+            "handwriting": body.handwriting.model_dump(),
+        },
+    )
+
+
+@router.post("/notes/{note_id}/decline", response_model=m.ResultOut)
+async def decline(note_id: uuid.UUID, body: m.DeclineIn, gw: GW, me: Me) -> dict[str, Any]:
+    await note_for(gw, note_id, me)
+    state = await open_state(gw, note_id)
+    return await gw.call(
+        "signing",
+        "decline",
+        {
+            "note_id": str(note_id),
+            "party_id": str(me.party_id),
+            "document_digest": state["document_digest"] or "0" * 64,
+            "reason": body.reason,
+        },
+    )
+
+
+async def _completed(gw: Gateway, note_id: uuid.UUID) -> dict[str, Any]:
+    state = await signing_state(gw, note_id)
+    if not state or not state.get("final_digest"):
+        raise _conflict("note_not_completed", "the note is not completed", "借条尚未完成签署")
+    return state
+
+
+def _open_void(state: dict[str, Any]) -> str:
+    void = state.get("open_void")
+    if not void:
+        raise _conflict("void_not_open", "there is no open void request", "没有进行中的废止申请")
+    return str(void["void_id"])
+
+
+@router.post("/notes/{note_id}/void", response_model=m.ResultOut)
+async def request_void(note_id: uuid.UUID, body: m.VoidRequestIn, gw: GW, me: Me) -> dict[str, Any]:
+    await note_for(gw, note_id, me)
+    _require_intent(body)
+    state = await _completed(gw, note_id)
+    return await gw.call(
+        "signing",
+        "request_void",
+        {
+            "note_id": str(note_id),
+            "party_id": str(me.party_id),
+            "reason_code": body.reason_code,
+            "reason_text": body.reason_text,
+            "ticket": await ticket(gw, me, note_id, state["final_digest"], "void"),
+            "intent_confirmed": True,
+            "handwriting": body.handwriting.model_dump(),
+        },
+    )
+
+
+@router.post("/notes/{note_id}/void/sign", response_model=m.ResultOut)
+async def sign_void(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, Any]:
+    await note_for(gw, note_id, me)
+    _require_intent(body)
+    state = await _completed(gw, note_id)
+    return await gw.call(
+        "signing",
+        "sign_void",
+        {
+            "note_id": str(note_id),
+            "party_id": str(me.party_id),
+            "void_id": _open_void(state),
+            "ticket": await ticket(gw, me, note_id, state["final_digest"], "void"),
+            "intent_confirmed": True,
+            "handwriting": body.handwriting.model_dump(),
+        },
+    )
+
+
+async def _answer_void(
+    command: str, note_id: uuid.UUID, reason: str, gw: Gateway, me: Session
+) -> dict[str, Any]:
+    await note_for(gw, note_id, me)
+    state = await _completed(gw, note_id)
+    return await gw.call(
+        "signing",
+        command,
+        {
+            "note_id": str(note_id),
+            "party_id": str(me.party_id),
+            "void_id": _open_void(state),
+            "reason": reason,
+        },
+    )
+
+
+@router.post("/notes/{note_id}/void/decline", response_model=m.ResultOut)
+async def decline_void(note_id: uuid.UUID, body: m.VoidAnswerIn, gw: GW, me: Me) -> dict[str, Any]:
+    return await _answer_void("decline_void", note_id, body.reason, gw, me)
+
+
+@router.post("/notes/{note_id}/void/withdraw", response_model=m.ResultOut)
+async def withdraw_void(note_id: uuid.UUID, gw: GW, me: Me) -> dict[str, Any]:
+    return await _answer_void("withdraw_void", note_id, "", gw, me)
+
+
+@router.get("/notes/{note_id}/signatures", response_model=m.ResultOut)
+async def signatures(note_id: uuid.UUID, gw: GW, me: Me) -> dict[str, Any]:
+    await note_for(gw, note_id, me)
+    return await gw.call("signing", "get_signatures", {"note_id": str(note_id)})
+
+
+@router.get(
+    "/notes/{note_id}/stamp.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+async def stamp(note_id: uuid.UUID, gw: GW, me: Me) -> Response:
+    """The red 已完成签署 seal of a completed note."""
+    await note_for(gw, note_id, me)
+    stamped = await gw.call("signing", "stamp", {"note_id": str(note_id), "format": "svg"})
+    return Response(base64.b64decode(stamped["content_base64"]), media_type=stamped["media_type"])
