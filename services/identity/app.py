@@ -76,6 +76,7 @@ from services.identity.application.context import (
     utc_now,
 )
 from services.identity.application.login import Login
+from services.identity.application.presence import PresenceChecks
 from services.identity.application.queries import Queries
 from services.identity.application.tickets import Tickets
 from services.identity.application.verification import Verification
@@ -116,7 +117,7 @@ def build_context(
 
 
 def register_commands(broker: NatsBroker, naming: Naming, ctx: IdentityContext) -> None:
-    login, verification = Login(ctx), Verification(ctx)
+    login, verification, presence = Login(ctx), Verification(ctx), PresenceChecks(ctx)
     tickets, queries = Tickets(ctx), Queries(ctx)
     commands: dict[str, tuple[type[BaseModel], Callable[[Any], Awaitable[BaseModel]]]] = {
         "request_login_code": (m.RequestLoginCode, login.request_code),
@@ -125,12 +126,12 @@ def register_commands(broker: NatsBroker, naming: Naming, ctx: IdentityContext) 
         "revoke_session": (m.SessionToken, login.revoke_session),
         "dev_inbox": (m.DevInboxRequest, login.dev_inbox),
         "submit_identity": (m.SubmitIdentity, verification.submit_identity),
-        "verify_face": (m.VerifyFace, verification.verify_face),
+        "verify_face": (m.VerifyFace, presence.verify_face),
         "request_alternative_code": (
             m.RequestAlternativeCode,
-            verification.request_alternative_code,
+            presence.request_alternative_code,
         ),
-        "verify_alternative": (m.VerifyAlternative, verification.verify_alternative),
+        "verify_alternative": (m.VerifyAlternative, presence.verify_alternative),
         "issue_ticket": (m.IssueTicket, tickets.issue),
         "redeem_ticket": (m.RedeemTicket, tickets.redeem),
         "ticket_public_key": (m.NoArguments, tickets.public_key_info),

@@ -61,14 +61,13 @@ async def attempt_code(
     """
     policy = ctx.settings.code_policy()
     row = await codes_sql.latest_code(tx, phone_index, purpose)
-    issued = row and IssuedCode(row.code_hash, row.expires_at, row.attempts, row.active)
-    matches = bool(row) and hmac.compare_digest(
-        row.code_hash if row else "", ctx.code_hash(phone_index, purpose, code)
-    )
-    verdict = judge_attempt(policy, issued or None, matches, ctx.now())
-    if row is not None and verdict in (Verdict.ACCEPTED, Verdict.WRONG):
+    if row is None:
+        return refusal(Verdict.NOT_REQUESTED, 0)
+    issued = IssuedCode(row.code_hash, row.expires_at, row.attempts, row.active)
+    matches = hmac.compare_digest(row.code_hash, ctx.code_hash(phone_index, purpose, code))
+    verdict = judge_attempt(policy, issued, matches, ctx.now())
+    if verdict in (Verdict.ACCEPTED, Verdict.WRONG):
         await codes_sql.count_attempt(tx, row.id, consumed=verdict is Verdict.ACCEPTED)
     if verdict is Verdict.ACCEPTED:
         return None
-    attempts_left = policy.max_attempts - (row.attempts + 1) if row else 0
-    return refusal(verdict, max(attempts_left, 0))
+    return refusal(verdict, max(policy.max_attempts - row.attempts - 1, 0))
