@@ -1,0 +1,45 @@
+"""The red 已完成签署 seal, as SVG and PNG, with the time in Asia/Shanghai and a short digest."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import cast
+
+from PIL import Image
+
+from services.signing.domain.glyphs import GLYPHS
+from services.signing.domain.seal import TITLE, render_seal
+
+COMPLETED = datetime(2026, 3, 1, 17, 5, 9, tzinfo=UTC)  # 2026-03-02 01:05:09 in Shanghai
+DIGEST = "0123456789abcdef" + "f" * 48
+
+
+def test_the_svg_names_the_title_and_shows_the_shanghai_time_and_short_digest() -> None:
+    svg = render_seal(COMPLETED, DIGEST).svg.decode()
+    assert svg.startswith("<svg")
+    assert 'aria-label="已完成签署"' in svg
+    assert "2026-03-02 01:05:09 UTC+8" in svg
+    assert "SHA-256 01234567 89abcdef" in svg
+    assert svg.count("<polyline") == sum(len(GLYPHS[c]) for c in TITLE)
+    assert "#D7261E" in svg
+
+
+def test_the_png_is_a_red_seal_on_a_transparent_ground() -> None:
+    seal = render_seal(COMPLETED, DIGEST)
+    image = Image.open(io.BytesIO(seal.png)).convert("RGBA")
+    assert image.size == (320, 320)
+    pixel = image.load()
+    assert pixel is not None
+    assert cast(tuple[int, ...], pixel[2, 2])[3] == 0  # outside the ring
+    r, g, b, a = cast(tuple[int, int, int, int], pixel[160, 10])  # on the outer ring
+    assert max(abs(r - 0xD7), abs(g - 0x26), abs(b - 0x1E)) <= 2
+    assert a > 230
+    red, green, _, alpha = (channel.tobytes() for channel in image.split())
+    reds = sum(1 for i in range(len(red)) if alpha[i] > 200 and red[i] > 180 and green[i] < 80)
+    assert reds > 5000
+
+
+def test_rendering_is_deterministic_and_depends_on_time_and_digest() -> None:
+    assert render_seal(COMPLETED, DIGEST) == render_seal(COMPLETED, DIGEST)
+    assert render_seal(COMPLETED, "e" + DIGEST[1:]).png != render_seal(COMPLETED, DIGEST).png

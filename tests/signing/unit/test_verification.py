@@ -1,0 +1,120 @@
+"""The two Ed25519 signatures verify from the published keys and the events alone, and any
+change to the terms, a handwriting hash or the signing order makes verification fail."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from services.signing.domain.verification import verify_note
+from shared.catalogue.signing import PartySigned, VoidRequested
+from shared.events import Envelope, EventPayload
+from tests.signing.support import Note, Stream, completed_iou, envelope, request_void, sign_void
+
+
+def events_of(note: Note, stream: Stream, *signers: Any) -> list[Envelope]:
+    keys = [envelope(s.party_id, 1, s.published()) for s in signers]
+    return [*keys, envelope(note.note_id, 7, note.frozen()), *stream.events]
+
+
+def flip(text: str) -> str:
+    """The same text with one character changed, as one flipped byte would."""
+    last = text[-1]
+    return text[:-1] + ("0" if last != "0" else "1")
+
+
+def replaced(events: list[Envelope], index: int, payload: EventPayload) -> list[Envelope]:
+    changed = list(events)
+    changed[index] = events[index].model_copy(update={"payload": payload})
+    return changed
+
+
+def index_of(events: list[Envelope], kind: type, nth: int = 0) -> int:
+    return [i for i, e in enumerate(events) if isinstance(e.payload, kind)][nth]
+
+
+def test_a_completed_iou_verifies_with_only_the_published_keys_and_the_events() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    verdict = verify_note(events_of(note, stream, initiator, counterparty))
+    assert verdict.valid, verdict.problems
+    assert verdict.signers == [note.initiator, note.counterparty]
+
+
+def test_without_the_published_keys_nothing_verifies() -> None:
+    note, stream, _, _ = completed_iou()
+    verdict = verify_note(events_of(note, stream))
+    assert not verdict.valid
+    assert any("no published key" in p for p in verdict.problems)
+
+
+def test_one_changed_byte_of_the_terms_fails() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    events = events_of(note, stream, initiator, counterparty)
+    i = index_of(events, type(note.frozen()))
+    frozen = events[i].payload
+    document = copy.deepcopy(frozen.document)  # type: ignore[attr-defined]
+    document["terms"]["principal"] = "10001.00"
+    verdict = verify_note(replaced(events, i, frozen.model_copy(update={"document": document})))
+    assert not verdict.valid
+    assert any("does not verify" in p for p in verdict.problems)
+
+
+def test_one_changed_byte_of_a_handwriting_hash_fails() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    events = events_of(note, stream, initiator, counterparty)
+    for nth in (0, 1):
+        i = index_of(events, PartySigned, nth)
+        signed = events[i].payload
+        assert isinstance(signed, PartySigned)
+        for part in ("digest", "png_sha256", "strokes_sha256"):
+            ref = signed.handwriting.model_copy(
+                update={part: flip(getattr(signed.handwriting, part))}
+            )
+            verdict = verify_note(
+                replaced(events, i, signed.model_copy(update={"handwriting": ref}))
+            )
+            assert not verdict.valid, (nth, part)
+
+
+def test_swapping_the_signing_order_fails() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    events = events_of(note, stream, initiator, counterparty)
+    first, second = index_of(events, PartySigned, 0), index_of(events, PartySigned, 1)
+    swapped = list(events)
+    swapped[first], swapped[second] = events[second], events[first]
+    verdict = verify_note(swapped)
+    assert not verdict.valid
+    assert any("does not verify" in p for p in verdict.problems)
+
+
+def test_a_signature_by_another_party_s_key_fails() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    events = events_of(note, stream, initiator, counterparty)
+    i = index_of(events, PartySigned, 1)
+    signed = events[i].payload
+    assert isinstance(signed, PartySigned)
+    forged = signed.signature.model_copy(update={"key_id": initiator.key_id})
+    assert not verify_note(
+        replaced(events, i, signed.model_copy(update={"signature": forged}))
+    ).valid
+
+
+def test_a_voided_note_verifies_and_a_forged_void_reason_fails() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    sign_void(stream, initiator, request_void(stream, counterparty, "other", "已还清"))
+    events = events_of(note, stream, initiator, counterparty)
+    verdict = verify_note(events)
+    assert verdict.valid, verdict.problems
+    assert verdict.voided
+    i = index_of(events, VoidRequested)
+    request = events[i].payload
+    assert isinstance(request, VoidRequested)
+    forged = request.model_copy(update={"reason_text": "已还清。"})
+    assert not verify_note(replaced(events, i, forged)).valid
+
+
+def test_an_uncompleted_note_does_not_verify() -> None:
+    note = Note()
+    verdict = verify_note([envelope(note.note_id, 1, note.frozen())])
+    assert not verdict.valid
+    assert verdict.signers == []
