@@ -13,7 +13,8 @@ from importlib import resources
 
 from services.drafting.adapters.vault import SealedContact
 from services.drafting.domain.lpr import LprTable, parse_lpr_table
-from services.drafting.domain.note import Note, fold
+from services.drafting.domain.note import Note
+from services.drafting.domain.projector import fold
 from shared.events import Envelope, EventPayload, format_utc
 from shared.store import EventStore, Transaction
 from shared.store.postgres import Connection

@@ -8,12 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from services.drafting.domain import decisions, invitations
-from services.drafting.domain.decisions import Signature
+from services.drafting.domain import decisions, freezing, invitations
 from services.drafting.domain.document import contact_commitment, document_digest
 from services.drafting.domain.errors import DomainError
-from services.drafting.domain.note import Note, Status, fold
+from services.drafting.domain.freezing import Signature
+from services.drafting.domain.note import Note, Status
 from services.drafting.domain.parties import PartyFacts
+from services.drafting.domain.projector import fold
 from services.drafting.domain.templates import DISCLAIMER, TEMPLATES
 from shared.catalogue.drafting import IouTerms, Template
 from shared.events import Envelope, EventPayload, digest
@@ -151,27 +152,27 @@ def test_the_whole_way_to_locked_terms() -> None:
     note = story.note
     assert note.counterparty is not None
     assert note.counterparty.party_id == invitee.party_id
-    frozen = decisions.submit_for_signing(note, story.initiator.party_id)
+    frozen = freezing.submit_for_signing(note, story.initiator.party_id)
     assert frozen.document_digest == digest(frozen.document).hex()
     note = story.add(frozen)
     assert note.status is Status.FROZEN
     signed = Signature(
         note.note_version, story.initiator.party_id, frozen.document_digest, uuid.uuid4()
     )
-    [locked] = decisions.lock_on_signature(note, signed)
+    [locked] = freezing.lock_on_signature(note, signed)
     note = story.add(locked)
     assert note.status is Status.LOCKED
     with _Refused("terms_locked"):
         decisions.amend_terms(note, story.initiator.party_id, iou(), SHIPPED_LPR, {})
     with _Refused("terms_locked"):
         decisions.cancel_note(note, story.initiator.party_id, "withdrawn")
-    assert decisions.lock_on_signature(note, signed) == []  # the second signature
+    assert freezing.lock_on_signature(note, signed) == []  # the second signature
 
 
 def test_amending_a_frozen_note_unfreezes_it_with_a_new_version() -> None:
     story = drafted()
     invitee = joined(story)
-    frozen = decisions.submit_for_signing(story.note, story.initiator.party_id)
+    frozen = freezing.submit_for_signing(story.note, story.initiator.party_id)
     story.add(frozen)
     parties = {"initiator": story.initiator, "counterparty": invitee}
     amended = decisions.amend_terms(
@@ -180,8 +181,8 @@ def test_amending_a_frozen_note_unfreezes_it_with_a_new_version() -> None:
     note = story.add(amended)
     assert (note.status, note.note_version, note.document_digest) == (Status.DRAFT, 2, None)
     stale = Signature(1, story.initiator.party_id, frozen.document_digest, uuid.uuid4())
-    assert decisions.lock_on_signature(note, stale) == []
-    refrozen = decisions.submit_for_signing(note, story.initiator.party_id)
+    assert freezing.lock_on_signature(note, stale) == []
+    refrozen = freezing.submit_for_signing(note, story.initiator.party_id)
     assert refrozen.note_version == 2
     assert refrozen.document_digest != frozen.document_digest
 
@@ -189,12 +190,12 @@ def test_amending_a_frozen_note_unfreezes_it_with_a_new_version() -> None:
 def test_a_signature_over_another_digest_or_by_a_stranger_does_not_lock() -> None:
     story = drafted()
     joined(story)
-    frozen = decisions.submit_for_signing(story.note, story.initiator.party_id)
+    frozen = freezing.submit_for_signing(story.note, story.initiator.party_id)
     note = story.add(frozen)
     wrong_digest = Signature(1, story.initiator.party_id, "00" * 32, uuid.uuid4())
     stranger = Signature(1, uuid.uuid4(), frozen.document_digest, uuid.uuid4())
-    assert decisions.lock_on_signature(note, wrong_digest) == []
-    assert decisions.lock_on_signature(note, stranger) == []
+    assert freezing.lock_on_signature(note, wrong_digest) == []
+    assert freezing.lock_on_signature(note, stranger) == []
 
 
 def test_amending_keeps_the_template_and_role_and_rechecks_ages() -> None:
@@ -226,22 +227,22 @@ def test_only_the_initiator_changes_the_note() -> None:
     with _Refused("not_initiator"):
         invitations.invite(story.note, someone, "h", NOW, WEEK, reissue=False)
     with _Refused("not_initiator"):
-        decisions.submit_for_signing(story.note, someone)
+        freezing.submit_for_signing(story.note, someone)
 
 
 def test_freezing_needs_a_joined_counterparty_whose_name_matches() -> None:
     story = drafted()
     with _Refused("counterparty_not_joined"):
-        decisions.submit_for_signing(story.note, story.initiator.party_id)
+        freezing.submit_for_signing(story.note, story.initiator.party_id)
     joined(story, matches=False)
     with _Refused("counterparty_name_mismatch"):
-        decisions.submit_for_signing(story.note, story.initiator.party_id)
+        freezing.submit_for_signing(story.note, story.initiator.party_id)
     renamed = contact_commitment("李 四", "13800138000", b"\x02" * 32)
     note = story.add(decisions.amend_contact(story.note, story.initiator.party_id, renamed, True))
     assert note.note_version == 2
     assert note.counterparty is not None
     assert note.counterparty.name_matches
-    frozen = decisions.submit_for_signing(note, story.initiator.party_id)
+    frozen = freezing.submit_for_signing(note, story.initiator.party_id)
     assert frozen.document["counterparty"] == {"role": "borrower", "contact_commitment": renamed}
 
 
@@ -321,7 +322,7 @@ def test_the_token_hash_is_sha256_of_the_token() -> None:
 def test_the_digest_covers_terms_template_initiator_and_contact() -> None:
     story = drafted()
     joined(story)
-    base = decisions.document_of(story.note)
+    base = freezing.document_of(story.note)
     assert document_digest(base) == digest(base).hex()
     assert base["capitals"] == {"principal": "壹万元整", "delivered_amount": "壹万元整"}
     for path, value in [
