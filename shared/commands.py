@@ -4,6 +4,7 @@ field and the rule, in Chinese and English, and nothing else (never a stack trac
 Replicas of a service answer through one queue group, so each command is handled once.
 """
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,8 @@ import structlog
 from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import NoRespondersError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.logging import get_logger
@@ -21,6 +24,7 @@ from shared.subjects import Naming
 log = get_logger(__name__)
 
 HEADER_CORRELATION_ID = "Jietiao-Correlation-Id"
+_NO_RESPONDER_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 Request = TypeVar("Request", bound=BaseModel)
 
 
@@ -127,9 +131,8 @@ class CommandClient:
             else json.dumps(request).encode()
         )
         headers = {HEADER_CORRELATION_ID: str(correlation_id or uuid.uuid4())}
-        reply = await self.nc.request(
-            self.naming.command_subject(service, name), data, timeout=self.timeout, headers=headers
-        )
+        subject = self.naming.command_subject(service, name)
+        reply = await self._request(subject, data, headers)
         body = json.loads(reply.data)
         if not body["ok"]:
             error = body["error"]
@@ -141,3 +144,13 @@ class CommandClient:
             )
         result: dict[str, Any] = body["result"]
         return result
+
+    async def _request(self, subject: str, data: bytes, headers: dict[str, str]) -> Msg:
+        # A service that is (re)starting has no subscription for a moment; a command is only
+        # refused as unanswered once that moment has clearly passed.
+        for delay in _NO_RESPONDER_RETRIES:
+            try:
+                return await self.nc.request(subject, data, timeout=self.timeout, headers=headers)
+            except NoRespondersError:
+                await asyncio.sleep(delay)
+        return await self.nc.request(subject, data, timeout=self.timeout, headers=headers)

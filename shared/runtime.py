@@ -87,6 +87,8 @@ class ServiceProcess:
         self._wire(context)
         front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
+        # Subscriptions reach the server asynchronously: be reachable before saying "live".
+        await broker.connection.flush()
         relay = asyncio.create_task(
             OutboxRelay(store, nc.jetstream(), self.naming, name).run(self.stopping)
         )
