@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from services.evidence.audit.findings import (
     CHECKPOINT_FORGED,
@@ -16,7 +16,7 @@ from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.leaf import CHAIN_START, chain_hash, decode_entry
 from services.evidence.domain.merkle import verify_consistency
 from services.evidence.domain.note import Verifier
-from services.evidence.domain.proofs import Node
+from services.evidence.domain.proofs import Node, assemble, consistency_spans
 from services.evidence.domain.receipt import ReceiptError, verified_checkpoint
 from services.evidence.domain.tree import MemoryTree
 from services.evidence.store import StoredLeaf
@@ -51,9 +51,13 @@ def check_leaves(leaves: Sequence[StoredLeaf]) -> tuple[list[Finding], MemoryTre
 
 def check_stored_nodes(nodes: dict[Node, bytes], tree: MemoryTree) -> list[Finding]:
     """The subtree hashes proofs are served from must be the rebuilt tree's."""
-    bad = [
-        n for n, h in nodes.items() if n.number < len(tree.levels[n.level]) and tree.node(n) != h
-    ]
+
+    def rebuilt(n: Node) -> bytes | None:
+        level = tree.levels[n.level] if n.level < len(tree.levels) else []
+        return level[n.number] if n.number < len(level) else None
+
+    # Nodes beyond a shrunken tree are the removed leaves' business, reported with them.
+    bad = [n for n, h in nodes.items() if rebuilt(n) not in (h, None)]
     return [
         Finding(LEAF_CHANGED, f"subtree {n.level}/{n.number}", "stored hash differs from leaves")
         for n in bad[:20]
@@ -61,10 +65,16 @@ def check_stored_nodes(nodes: dict[Node, bytes], tree: MemoryTree) -> list[Findi
 
 
 def check_checkpoints(
-    notes: Sequence[tuple[int, bytes, str]], tree: MemoryTree, keys: Sequence[Verifier]
+    notes: Sequence[tuple[int, bytes, str]],
+    tree: MemoryTree,
+    keys: Sequence[Verifier],
+    served: Mapping[Node, bytes],
 ) -> tuple[list[Finding], list[Checkpoint]]:
-    """Signature of each, its root against the rebuilt tree, consistency of each with the next."""
-    findings, good = [], []
+    """Signature of each, its root against the rebuilt tree, and consistency of each with the
+    next through the proofs the log serves (built from its stored subtree hashes)."""
+    findings: list[Finding] = []
+    good: list[Checkpoint] = []
+    sound: list[Checkpoint] = []
     for size, root, note in notes:
         try:
             checkpoint, _ = verified_checkpoint(note, keys)
@@ -83,16 +93,13 @@ def check_checkpoints(
             findings.append(
                 Finding(LEAF_CHANGED, f"checkpoint {size}", "leaves do not hash to its root")
             )
+        else:
+            sound.append(checkpoint)
         good.append(checkpoint)
-    for old, new in itertools.pairwise(good):
-        if new.size <= tree.size and old.size > 0:
-            proof = tree.consistency_proof(old.size, new.size)
-            if not verify_consistency(old.size, new.size, old.root, new.root, proof):
-                findings.append(
-                    Finding(
-                        CHECKPOINT_FORGED, f"checkpoint {new.size}", f"inconsistent with {old.size}"
-                    )
-                )
+    for old, new in itertools.pairwise(sound):
+        if not served_consistency(old, new, served):
+            detail = f"served proof from {old.size} fails"
+            findings.append(Finding(LEAF_CHANGED, f"checkpoint {new.size}", detail))
     if good and good[-1].size < tree.size:
         findings.append(
             Finding(
@@ -102,6 +109,17 @@ def check_checkpoints(
             )
         )
     return findings, good
+
+
+def served_consistency(old: Checkpoint, new: Checkpoint, served: Mapping[Node, bytes]) -> bool:
+    if old.size == 0:
+        return True
+    spans = consistency_spans(old.size, new.size)
+    try:
+        proof = assemble(spans, served)
+    except KeyError:
+        return False
+    return verify_consistency(old.size, new.size, old.root, new.root, proof)
 
 
 def check_published_checkpoints(

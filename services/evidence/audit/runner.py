@@ -38,6 +38,7 @@ from services.evidence.audit.log_checks import (
 from services.evidence.audit.store_checks import ServiceData, check_service
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.note import Verifier
+from services.evidence.domain.proofs import Node
 from services.evidence.domain.tree import MemoryTree
 from shared.config import SERVICES, Settings, service_settings
 from shared.store import connect_pool
@@ -103,7 +104,8 @@ class Audit:
         self.progress("log read")
         findings, tree = check_leaves(log.leaves)
         findings += check_stored_nodes(log.nodes, tree)
-        more, checkpoints = check_checkpoints(log.checkpoints, tree, self.options.keys)
+        served = {**log.nodes, **{Node(0, leaf.index): leaf.leaf_hash for leaf in log.leaves}}
+        more, checkpoints = check_checkpoints(log.checkpoints, tree, self.options.keys, served)
         findings += more + self._against_state_file(checkpoints, tree)
         self.report.findings += findings
         self.report.leaves, self.report.checkpoints = len(log.leaves), len(log.checkpoints)

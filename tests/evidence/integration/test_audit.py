@@ -1,0 +1,226 @@
+"""`jietiao audit` on a real system: passes untouched, names each kind of tampering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import nats
+import pytest
+
+from services.evidence.domain.checkpoint import Checkpoint
+from services.evidence.domain.leaf import decode_entry
+from services.evidence.domain.note import Signer, sign_note
+from shared.config import Settings
+from shared.store import EventStore
+from tests.evidence.support import ORIGIN, anchor_everything, append_streams
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def audit(settings: Settings, tmp_path: Path) -> tuple[int, dict[str, Any], str]:
+    report = tmp_path / "audit.json"
+    env = {
+        **os.environ,
+        "NATS_URL": settings.nats_url,
+        "DATABASE_URL": settings.database_url,
+        "JIETIAO_NAMESPACE": settings.namespace,
+        "JIETIAO_ENV": "test",
+        "JIETIAO_EVIDENCE_ORIGIN": ORIGIN,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "audit",
+        "--report",
+        str(report),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    assert report.exists(), out.decode()
+    return proc.returncode, json.loads(report.read_text()), out.decode()
+
+
+@pytest.fixture
+async def system(store: EventStore, pool: asyncpg.Pool, nc: nats.NATS, settings: Settings) -> list:
+    events = await append_streams(store, streams=3, per_stream=5)
+    await anchor_everything(pool, nc, settings)
+    return events
+
+
+async def as_attacker(pool: asyncpg.Pool, table: str, trigger: str, *statements: tuple) -> None:
+    # An attacker with database rights switches the append-only guard off first.
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        for sql, *args in statements:
+            await conn.execute(sql, *args)
+
+
+def events_table(settings: Settings) -> str:
+    return f"{settings.schema_for('drafting')}.events"
+
+
+def log_table(settings: Settings, table: str) -> str:
+    return f"{settings.schema_for('evidence')}.{table}"
+
+
+async def assert_named(settings: Settings, tmp_path: Path, kind: str, *consequences: str) -> None:
+    """Exit status 1, the kind named in the report and on screen, and nothing unrelated."""
+    code, report, out = await audit(settings, tmp_path)
+    assert code == 1, out
+    assert kind in report["counts"], report["counts"]
+    assert set(report["counts"]) <= {kind, *consequences}, report["counts"]
+    assert kind in out
+
+
+async def test_an_untouched_system_passes(system: list, settings: Settings, tmp_path: Path) -> None:
+    code, report, out = await audit(settings, tmp_path)
+    assert code == 0, out
+    assert report["ok"] and report["findings"] == []
+    assert report["services"]["drafting"]["anchored"] == 15
+    assert report["services"]["evidence"]["anchored"] > 15
+    assert "Replay audit" in out
+
+
+async def test_a_changed_event_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = events_table(settings)
+    await as_attacker(
+        pool,
+        table,
+        "events_append_only",
+        (
+            f"UPDATE {table} SET payload = jsonb_set(payload, '{{amount}}', '\"999.00\"') "
+            "WHERE event_id = $1",
+            system[7].event_id,
+        ),
+    )
+    await assert_named(settings, tmp_path, "event_changed")
+
+
+async def test_a_deleted_event_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = events_table(settings)
+    await as_attacker(
+        pool,
+        table,
+        "events_append_only",
+        (f"DELETE FROM {table} WHERE event_id = $1", system[6].event_id),
+    )
+    await assert_named(settings, tmp_path, "event_deleted")
+
+
+async def test_an_inserted_event_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = events_table(settings)
+    forged = system[0]
+    await as_attacker(
+        pool,
+        table,
+        "events_append_only",
+        (f"UPDATE {table} SET global_position = -global_position - 1 WHERE global_position > 4",),
+        (f"UPDATE {table} SET global_position = -global_position WHERE global_position < 0",),
+        (
+            f"INSERT INTO {table} (global_position, stream_id, version, stream_type, event_id, "
+            "event_type, schema_version, occurred_at, correlation_id, actor, payload) "
+            "VALUES (5, $1, 1, 'sample', $2, 'SampleOpened', 1, now(), $3, 'test', $4)",
+            uuid.uuid4(),
+            uuid.uuid4(),
+            forged.correlation_id,
+            {"owner": "mallory"},
+        ),
+    )
+    await assert_named(settings, tmp_path, "event_inserted")
+
+
+async def test_reordered_events_are_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = events_table(settings)
+    swap = f"UPDATE {table} SET global_position = $2 WHERE event_id = $1"
+    await as_attacker(
+        pool,
+        table,
+        "events_append_only",
+        (swap, system[2].event_id, -1),
+        (swap, system[12].event_id, 3),
+        (swap, system[2].event_id, 13),
+    )
+    await assert_named(settings, tmp_path, "event_reordered")
+
+
+async def test_a_changed_leaf_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = log_table(settings, "leaves")
+    entry = decode_entry(await pool.fetchval(f"SELECT entry FROM {table} WHERE leaf_index = 3"))
+    changed = type(entry)(**{**entry.__dict__, "commitment": bytes(32)})
+    await as_attacker(
+        pool,
+        table,
+        "leaves_append_only",
+        (
+            f"UPDATE {table} SET entry = $1, leaf_hash = $2 WHERE leaf_index = 3",
+            changed.encode(),
+            changed.leaf_hash(),
+        ),
+    )
+    # The log's own announcement of that leaf no longer matches it either.
+    await assert_named(settings, tmp_path, "leaf_changed", "state_mismatch")
+
+
+async def test_a_removed_leaf_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = log_table(settings, "leaves")
+    await as_attacker(
+        pool, table, "leaves_append_only", (f"DELETE FROM {table} WHERE leaf_index = 5",)
+    )
+    await assert_named(settings, tmp_path, "leaf_removed", "state_mismatch")
+
+
+async def test_a_forged_checkpoint_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = log_table(settings, "checkpoints")
+    size = await pool.fetchval(f"SELECT max(tree_size) FROM {table}")
+    forged = sign_note(Checkpoint(ORIGIN, size, bytes(32)).body(), [Signer(ORIGIN, bytes(32))])
+    await as_attacker(
+        pool,
+        table,
+        "checkpoints_append_only",
+        (
+            f"UPDATE {table} SET note = $1, root_hash = $2 WHERE tree_size = $3",
+            forged,
+            bytes(32),
+            size,
+        ),
+    )
+    # The forged note replaced the latest one: the leaves outgrow the latest genuine checkpoint.
+    await assert_named(settings, tmp_path, "checkpoint_forged", "checkpoint_rolled_back")
+
+
+async def test_a_rolled_back_checkpoint_is_named(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = log_table(settings, "checkpoints")
+    await as_attacker(
+        pool,
+        table,
+        "checkpoints_append_only",
+        (f"DELETE FROM {table} WHERE tree_size = (SELECT max(tree_size) FROM {table})",),
+    )
+    await assert_named(settings, tmp_path, "checkpoint_rolled_back")
