@@ -44,7 +44,7 @@ from services.drafting.ports import IdentityPort
 from services.drafting.settings import DraftingSettings
 from services.drafting.store import NoteStore, load_lpr_table
 from shared.bus.consumer import Consumer
-from shared.commands import CommandClient, CommandModel, register_command
+from shared.commands import CommandModel, register_command
 from shared.events import Envelope
 from shared.runtime import ServiceContext, ServiceDefinition
 from shared.store import EventStore, Transaction, migrations_in
@@ -96,10 +96,8 @@ class _Wiring:
     drafting: Drafting | None = None
 
     def wire(self, context: ServiceContext) -> None:
-        def client() -> CommandClient:
-            return CommandClient(context.broker.connection, context.naming)
-
-        self.drafting = build(context.store, NatsIdentity(client))
+        commands = context.commands
+        self.drafting = build(context.store, NatsIdentity(lambda: commands))
         register(context.broker, context.naming, self.drafting)
 
     async def on_party_signed(self, envelope: Envelope, tx: Transaction) -> None:

@@ -15,7 +15,7 @@ from shared.commands import CommandClient, CommandRejected
 
 
 class NatsIdentity:
-    """`client` is a factory: the service's NATS connection exists only once its broker runs."""
+    """`client` gives the command client to use (a factory, so it may be made after wiring)."""
 
     def __init__(self, client: Callable[[], CommandClient]) -> None:
         self._client = client

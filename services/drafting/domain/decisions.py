@@ -1,6 +1,7 @@
 """Commands on the note's terms: each checks the rules and returns the events it decides.
 
-The state machine is documented in `note`; invitations are in `invitations`.
+The state machine is documented in `note`; invitations are in `invitations`, freezing and
+locking in `freezing`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The note's state, folded from its events.
 
-State machine (commands in `decisions`):
+State machine (commands in `decisions`, `invitations` and `freezing`; folding in `projector`):
 
     (none) --draft_note--> DRAFT
     DRAFT  --amend_terms / amend_counterparty_contact--> DRAFT      (note_version + 1)

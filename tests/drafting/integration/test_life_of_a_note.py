@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -19,7 +20,12 @@ from shared.events import Envelope, digest
 from shared.store import EventStore
 from shared.subjects import Naming
 from tests.drafting.integration.support import Person, Running, running_drafting
-from tests.drafting.integration.test_commands import NAME, draft_request, iou_terms
+from tests.drafting.integration.test_commands import (
+    NAME,
+    draft_request,
+    iou_terms,
+    no_personal_data,
+)
 from tests.shared.bus_support import eventually, running
 
 
@@ -119,6 +125,8 @@ async def test_from_draft_to_locked_terms(
     with pytest.raises(CommandRejected) as refused:
         await app.call("amend_terms", {**own, "terms": iou_terms(purpose="买车")})
     assert refused.value.code == "terms_locked"
+    for event in await store.read_stream(note_id):
+        no_personal_data(json.dumps(event.document(), ensure_ascii=False))
     assert await event_types(store, note_id) == [
         "NoteDrafted",
         "CounterpartyInvited",

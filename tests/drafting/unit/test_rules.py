@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.drafting.domain.errors import InvalidTerms
 from services.drafting.domain.lpr import rate_check
@@ -198,3 +200,25 @@ def test_contract_rules() -> None:
     wrong_way = contract(start_date=date(2026, 3, 2), end_date=date(2026, 3, 1))
     assert refusal(wrong_way) == ("end_date", "before_start")
     assert refusal(contract(amount=Decimal("100000000.01"))) == ("amount", "above_limit")
+
+
+@given(fen=st.integers(min_value=-1_000, max_value=20_000_000))
+def test_any_principal_in_fen_is_accepted_exactly_up_to_the_limit(fen: int) -> None:
+    principal = Decimal(fen) / 100
+    _, found = problems(iou(principal=principal), SHIPPED_LPR)
+    refused = {p.rule for p in found if p.field == "principal"}
+    if Decimal("0") < principal <= Decimal("100000"):
+        assert refused == set()
+    else:
+        assert refused == {"not_positive" if principal <= 0 else "above_limit"}
+
+
+@given(
+    lpr=st.integers(min_value=100, max_value=600).map(lambda b: Decimal(b) / 100),
+    rate=st.integers(min_value=0, max_value=2_000_000).map(lambda r: Decimal(r) / 10_000),
+)
+def test_the_cap_is_the_lower_of_twelve_percent_and_four_lprs(lpr: Decimal, rate: Decimal) -> None:
+    table = lpr_table(("2019-08-20", str(lpr)))
+    _, found = problems(iou(annual_rate_percent=rate), table)
+    over = any(p.rule == "above_cap" for p in found)
+    assert over == (rate > min(Decimal(12), 4 * lpr))
