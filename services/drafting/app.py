@@ -24,6 +24,12 @@ field)`: the rule codes are those of `services.drafting.domain` (e.g. `above_lim
 `invitation_expired`), plus `invalid_request`, `note_not_found`, `note_exists`,
 `concurrent_update` and `identity_unavailable`.
 
+Personal data and secrets on the wire: the counterparty's display name and phone travel in
+`draft_note` / `amend_counterparty_contact` requests and the `get_note` reply (name in clear,
+phone masked), the invitation token in the `invite_counterparty` reply and the
+`accept_invitation` request. These are point-to-point core NATS request/reply messages, never
+stored in a JetStream stream; events hold only commitments and the token's SHA-256.
+
 Consumed: signing's `PartySigned`, which locks the terms of the frozen version it signs.
 Calls: identity's `party_profile`, `check_age` and `match_name` (see `ports`).
 """
