@@ -104,7 +104,8 @@ def _responder(
         ):
             reply = await run_command(msg.body, model, handle)
             if not reply["ok"]:
-                log.info("command refused", code=reply["error"]["code"])
+                # `code` is redacted in logs (one-time codes); the refusal goes by another key.
+                log.info("command refused", refusal=reply["error"]["code"])
         return json.dumps(reply).encode()
 
     return respond
