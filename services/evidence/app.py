@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
-import nats
 from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
 
 from services.evidence.commands import EvidenceCommands, register
 from services.evidence.ingest import AnchorLoop
@@ -35,20 +34,17 @@ def anchor_loop(context: ServiceContext, evidence: EvidenceSettings) -> AnchorLo
     )
 
 
-async def _anchor_while_running(loop: AnchorLoop, broker: NatsBroker, nats_url: str) -> None:
+async def _anchor_while_running(loop: AnchorLoop, broker: NatsBroker, nc: NatsClient) -> None:
     # The runtime has no hook for background work, so the loop lives as long as the broker:
-    # it starts once the broker runs and stops when `broker.stop()` begins the shutdown.
+    # it starts once the broker runs and stops when `broker.stop()` begins the shutdown, before
+    # the runtime drains the NATS client and closes the pool.
     while not broker.running:  # noqa: ASYNC110 - the broker offers no event to wait on
         await asyncio.sleep(0.05)
-    nc = await nats.connect(nats_url, name="evidence-anchor")
     try:
         await loop.run(nc, lambda: broker.running)
     except Exception:
         log.exception("anchoring stopped")
         raise
-    finally:
-        with contextlib.suppress(Exception):
-            await nc.drain()
 
 
 def wire(context: ServiceContext) -> None:
@@ -57,9 +53,7 @@ def wire(context: ServiceContext) -> None:
     log_keys = [v.vkey() for v in evidence.verifiers(env)]
     register(context, EvidenceCommands(EvidenceQueries(context.store, log_keys)))
     task = asyncio.get_running_loop().create_task(
-        _anchor_while_running(
-            anchor_loop(context, evidence), context.broker, context.settings.nats_url
-        )
+        _anchor_while_running(anchor_loop(context, evidence), context.broker, context.nc)
     )
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)

@@ -86,7 +86,8 @@ async def assert_named(settings: Settings, tmp_path: Path, kind: str, *consequen
 async def test_an_untouched_system_passes(system: list, settings: Settings, tmp_path: Path) -> None:
     code, report, out = await audit(settings, tmp_path)
     assert code == 0, out
-    assert report["ok"] and report["findings"] == []
+    assert report["ok"]
+    assert report["findings"] == []
     assert report["services"]["drafting"]["anchored"] == 15
     assert report["services"]["evidence"]["anchored"] > 15
     assert "Replay audit" in out
