@@ -120,7 +120,10 @@ def drafting_consumer(context: Callable[[], SigningContext]) -> Consumer:
 
 
 async def sweep_forever(ctx: SigningContext, interval: float) -> None:
-    while True:
+    """Expire due void requests every `interval` seconds, until the store's pool closes (the
+    runtime closes it last, on stop). Replicas may sweep together: the appends' optimistic
+    concurrency lets one expiry through."""
+    while not ctx.store.pool.is_closing():
         try:
             expired = await voiding.expire_due_voids(ctx)
             if expired:
