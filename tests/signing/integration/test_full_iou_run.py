@@ -101,16 +101,27 @@ class Person:
             id_number=self.id_number,
         )
 
-    async def ticket(self, note_id: str, digest: str) -> str:
+    async def ticket(self, note_id: str, digest: str, purpose: str = "sign") -> str:
         await self.identity("verify_face", party_id=self.party_id, image_base64=face_png())
         issued = await self.identity(
             "issue_ticket",
             party_id=self.party_id,
             note_id=note_id,
             document_digest=digest,
-            purpose="sign",
+            purpose=purpose,
         )
         return str(issued["ticket"])
+
+    async def void(self, command: str, note_id: str, final_digest: str, **more: Any) -> Any:
+        request = {
+            "note_id": note_id,
+            "party_id": self.party_id,
+            "ticket": await self.ticket(note_id, final_digest, "void"),
+            "intent_confirmed": True,
+            "handwriting": handwriting_input(),
+            **more,
+        }
+        return await self.client.call("signing", command, request)
 
     async def sign(self, note_id: str, digest: str) -> dict[str, Any]:
         request = {
@@ -214,6 +225,23 @@ async def test_a_whole_iou_with_the_real_services_completes_and_verifies(
     assert [str(p) for p in verdict.signers] == [lender.party_id, borrower.party_id]
     for tampered in (changed_terms(events), changed_handwriting(events), swapped_order(events)):
         assert not verify_note(tampered).valid
+
+    # Voiding needs both: the borrower asks, the lender countersigns, each with a void ticket.
+    asked = await borrower.void(
+        "request_void", note_id, final["final_digest"], reason_code="settled"
+    )
+    with pytest.raises(CommandRejected) as refused:
+        await borrower.void("sign_void", note_id, final["final_digest"], void_id=asked["void_id"])
+    assert refused.value.code == "void_own_request"
+    voided = await lender.void(
+        "sign_void", note_id, final["final_digest"], void_id=asked["void_id"]
+    )
+    assert voided["status"] == "voided"
+    verdict = verify_note(
+        await published(pool, settings, note_id, lender.party_id, borrower.party_id)
+    )
+    assert verdict.valid, verdict.problems
+    assert verdict.voided
 
 
 async def published(
