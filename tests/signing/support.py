@@ -15,10 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image, ImageDraw
 
 from services.signing.domain import voiding
+from services.signing.domain.completion import complete
 from services.signing.domain.decisions import (
-    SignedBy,
     check_can_sign,
-    complete,
     message_to_sign,
     party_signed,
     signer_facts,
@@ -27,6 +26,7 @@ from services.signing.domain.drafting_facts import record_drafting_event
 from services.signing.domain.handwriting import Handwriting, Point, validated_handwriting
 from services.signing.domain.keys import b64
 from services.signing.domain.messages import SIGN_FORMAT, VOID_FORMAT, void_message
+from services.signing.domain.signatures import SignedBy
 from services.signing.domain.state import NoteSigning, evolve
 from shared.catalogue.drafting import (
     IouTerms,

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from services.signing.adapters import tables
 from services.signing.application.context import SigningContext
-from services.signing.domain.decisions import complete, completion_digest
+from services.signing.domain.completion import complete, completion_digest
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.seal import render_seal
 from services.signing.domain.state import NoteSigning, evolve, fold

@@ -13,7 +13,6 @@ from services.signing.application.models import (
     StatusResult,
 )
 from services.signing.domain.decisions import (
-    SignedBy,
     check_can_sign,
     decline,
     message_to_sign,
@@ -21,6 +20,7 @@ from services.signing.domain.decisions import (
     signer_facts,
 )
 from services.signing.domain.messages import SIGN_FORMAT
+from services.signing.domain.signatures import SignedBy
 from services.signing.domain.state import NoteSigning, Status
 from shared.catalogue.signing import PartySigned
 

@@ -19,8 +19,8 @@ from services.signing.application.models import (
 )
 from services.signing.application.signing import actor
 from services.signing.domain import voiding
-from services.signing.domain.decisions import SignedBy, require_intent
 from services.signing.domain.messages import VOID_FORMAT, void_message
+from services.signing.domain.signatures import SignedBy, require_intent
 from services.signing.domain.state import NoteSigning
 from shared.store import Transaction
 

@@ -7,23 +7,17 @@ note must be open for this digest, the signer a party due to sign now, intent co
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from services.signing.domain.errors import SigningRefused
-from services.signing.domain.messages import SignerFacts, final_digest, signing_message
-from services.signing.domain.state import NoteSigning, Status
-from shared.catalogue.signing import (
-    DigitalSignature,
-    HandwritingRef,
-    NoteCompleted,
-    PartySigned,
-    SignatureDeclined,
-    SignerCheck,
+from services.signing.domain.messages import SignerFacts, signing_message
+from services.signing.domain.signatures import (
+    SignedBy,
+    require_intent,
+    require_party,
+    signer_check,
 )
-
-INTENT_VERSION = "intent-2026-01"
-INTENT_TEXT = "本人已阅读并理解上述全部内容，确认其真实有效，自愿签署。"
+from services.signing.domain.state import NoteSigning, Status
+from shared.catalogue.signing import HandwritingRef, PartySigned, SignatureDeclined
 
 _CLOSED = {
     Status.DECLINED: (
@@ -43,25 +37,6 @@ _CLOSED = {
         "该借条已完成签署",
     ),
 }
-
-
-def require_intent(confirmed: bool) -> None:
-    if not confirmed:
-        raise SigningRefused(
-            "intent_not_confirmed",
-            "the signer must confirm the intent to sign",
-            "请确认签署意愿",
-            "intent_confirmed",
-        )
-
-
-def _require_party(state: NoteSigning, party_id: uuid.UUID) -> str:
-    role = state.role_of(party_id)
-    if role is None:
-        raise SigningRefused(
-            "not_a_party", "only a party to the note may do this", "仅借条当事人可操作", "party_id"
-        )
-    return role
 
 
 def _require_open(state: NoteSigning, document_digest: str) -> None:
@@ -95,7 +70,7 @@ def check_can_sign(
             "already_signed", "this party has already signed the note", "您已签署过该借条"
         )
     _require_open(state, document_digest)
-    role = _require_party(state, party_id)
+    role = require_party(state, party_id)
     assert state.opened is not None
     if party_id not in state.opened.signers:
         raise SigningRefused(
@@ -130,15 +105,6 @@ def message_to_sign(state: NoteSigning, facts: SignerFacts) -> bytes:
     )
 
 
-@dataclass(frozen=True)
-class SignedBy:
-    """What the key vault and the identity service contributed to one signature."""
-
-    signature: DigitalSignature
-    ticket_id: uuid.UUID
-    method: str
-
-
 def party_signed(
     state: NoteSigning, facts: SignerFacts, handwriting: HandwritingRef, signed: SignedBy
 ) -> PartySigned:
@@ -153,12 +119,7 @@ def party_signed(
         previous_signature=facts.previous_signature,
         signature=signed.signature,
         handwriting=handwriting,
-        check=SignerCheck(
-            ticket_id=signed.ticket_id,
-            method=signed.method,
-            identity_commitment=facts.identity_commitment,
-            intent_version=INTENT_VERSION,
-        ),
+        check=signer_check(facts, signed),
     )
 
 
@@ -170,7 +131,7 @@ def decline(
             "already_signed", "a party who signed cannot decline", "您已签署，不能拒签"
         )
     _require_open(state, document_digest)
-    role = _require_party(state, party_id)
+    role = require_party(state, party_id)
     assert state.opened is not None
     if party_id == state.opened.initiator_party_id or party_id not in state.opened.signers:
         raise SigningRefused(
@@ -189,30 +150,4 @@ def decline(
         role=role,
         document_digest=document_digest,
         reason=reason.strip(),
-    )
-
-
-def completion_digest(state: NoteSigning) -> str:
-    assert state.opened is not None
-    return final_digest(
-        state.note_id,
-        state.opened.note_version,
-        state.opened.document_digest,
-        [s.signature.value for s in state.signatures],
-    )
-
-
-def complete(
-    state: NoteSigning, now: datetime, stamp_svg_sha256: str, stamp_png_sha256: str
-) -> NoteCompleted:
-    assert state.ready_to_complete()
-    assert state.opened is not None
-    return NoteCompleted(
-        note_version=state.opened.note_version,
-        document_digest=state.opened.document_digest,
-        final_digest=completion_digest(state),
-        completed_at=now,
-        signers=state.signed_by(),
-        stamp_svg_sha256=stamp_svg_sha256,
-        stamp_png_sha256=stamp_png_sha256,
     )
