@@ -195,3 +195,42 @@ async def test_a_receipt_completes_on_the_payee_s_signature_once_drafting_locks_
     assert state.status == "completed"
     assert state.signed_by == [note.counterparty]
     assert verify_note(await published_events(ctx, note)).valid
+
+
+async def test_signatures_that_raced_an_amendment_lapse_and_never_complete_the_note(
+    ctx: SigningContext, identity: FakeIdentity
+) -> None:
+    note = Note()
+    await feed(ctx, note.note_id, note.frozen())
+    await signing.sign(ctx, sign_request(identity, note, note.initiator))
+    stale = sign_request(identity, note, note.counterparty)
+    await signing.sign(ctx, stale)  # before drafting's lock: it amended instead
+    await feed(ctx, note.note_id, note.amended())
+    state = await queries.signing_state(ctx, m.NoteRequest(note_id=note.note_id))
+    assert (state.status, state.signed_by) == ("awaiting_document", [])
+    await feed(ctx, note.note_id, note.frozen())
+    with pytest.raises(SigningRefused) as refused:
+        await signing.sign(ctx, stale.model_copy(update={"ticket": "unused"}))
+    assert refused.value.code == "stale_digest"
+    await signing.sign(ctx, sign_request(identity, note, note.initiator))
+    await feed(ctx, note.note_id, note.locked())
+    done = await signing.sign(ctx, sign_request(identity, note, note.counterparty))
+    assert done.completed
+    verdict = verify_note(await published_events(ctx, note))
+    assert verdict.valid, verdict.problems
+    assert verdict.signers == [note.initiator, note.counterparty]
+
+
+async def test_a_cancellation_closes_signing_for_good(
+    ctx: SigningContext, identity: FakeIdentity
+) -> None:
+    note = Note()
+    await feed(ctx, note.note_id, note.frozen())
+    await signing.sign(ctx, sign_request(identity, note, note.initiator))
+    await feed(ctx, note.note_id, note.cancelled())
+    await feed(ctx, note.note_id, note.locked())  # a lock that lost the race changes nothing
+    state = await queries.signing_state(ctx, m.NoteRequest(note_id=note.note_id))
+    assert state.status == "cancelled"
+    with pytest.raises(SigningRefused) as refused:
+        await signing.sign(ctx, sign_request(identity, note, note.counterparty))
+    assert refused.value.code == "note_cancelled"
