@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import nats
 from faststream.nats import NatsBroker
-from nats.aio.client import Client as NatsClient
 
 from services.evidence.commands import EvidenceCommands, register
 from services.evidence.ingest import AnchorLoop
@@ -34,17 +34,21 @@ def anchor_loop(context: ServiceContext, evidence: EvidenceSettings) -> AnchorLo
     )
 
 
-async def _anchor_while_running(loop: AnchorLoop, broker: NatsBroker, nc: NatsClient) -> None:
-    # The runtime has no hook for background work, so the loop lives as long as the broker:
-    # it starts once the broker runs and stops when `broker.stop()` begins the shutdown, before
-    # the runtime drains the NATS client and closes the pool.
+async def _anchor_while_running(loop: AnchorLoop, broker: NatsBroker, nats_url: str) -> None:
+    # The runtime has no hook for background work, so the loop lives as long as the broker: it
+    # starts once the broker runs and stops when `broker.stop()` ends. Its own NATS client, closed
+    # rather than drained: the runtime drains its client right after the broker stops, and a
+    # drain waits on pull subscriptions still fetching (nats-py), which would hang the shutdown.
     while not broker.running:  # noqa: ASYNC110 - the broker offers no event to wait on
         await asyncio.sleep(0.05)
+    nc = await nats.connect(nats_url, name="evidence-anchor")
     try:
         await loop.run(nc, lambda: broker.running)
     except Exception:
         log.exception("anchoring stopped")
         raise
+    finally:
+        await nc.close()
 
 
 def wire(context: ServiceContext) -> None:
@@ -53,7 +57,9 @@ def wire(context: ServiceContext) -> None:
     log_keys = [v.vkey() for v in evidence.verifiers(env)]
     register(context, EvidenceCommands(EvidenceQueries(context.store, log_keys)))
     task = asyncio.get_running_loop().create_task(
-        _anchor_while_running(anchor_loop(context, evidence), context.broker, context.nc)
+        _anchor_while_running(
+            anchor_loop(context, evidence), context.broker, context.settings.nats_url
+        )
     )
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)

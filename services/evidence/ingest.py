@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.js import api
+from nats.js import JetStreamContext, api
 from nats.js.errors import FetchTimeoutError
 
 from services.evidence.domain.batch import Incoming
@@ -137,17 +137,27 @@ class AnchorLoop:
                     stream=self.naming.stream_name(source),
                     config=self.consumer_config(durable),
                 )
-                while keep_going():
-                    try:
-                        msgs = await sub.fetch(self.batch_size, timeout=self.fetch_timeout)
-                    except (TimeoutError, FetchTimeoutError):
-                        continue
-                    await self.queue.put([Delivery(source, m) for m in msgs])
+                try:
+                    await self._pull(sub, source, keep_going)
+                finally:
+                    # Else draining the shared client at shutdown waits on this inbox for ever.
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # NATS away: retry the subscription after a pause
                 log.warning("evidence fetch failed", source=source, error=repr(error))
                 await asyncio.sleep(1.0)
+
+    async def _pull(
+        self, sub: JetStreamContext.PullSubscription, source: str, keep_going: Callable[[], bool]
+    ) -> None:
+        while keep_going():
+            try:
+                msgs = await sub.fetch(self.batch_size, timeout=self.fetch_timeout)
+            except (TimeoutError, FetchTimeoutError):
+                continue
+            await self.queue.put([Delivery(source, m) for m in msgs])
 
     async def _next_batch(self) -> list[Delivery] | None:
         try:
