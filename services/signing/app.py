@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -130,7 +131,16 @@ async def sweep_forever(ctx: SigningContext, interval: float) -> None:
                 log.info("void requests expired", count=expired)
         except Exception:  # the sweep must outlive a database hiccup
             log.exception("void expiry sweep failed")
-        await asyncio.sleep(interval)
+        await _pause(ctx, interval)
+
+
+async def _pause(ctx: SigningContext, seconds: float) -> None:
+    # In short steps, so that the sweep ends soon after the pool closes.
+    steps = max(1, math.ceil(seconds / 0.5))
+    for _ in range(steps):
+        if ctx.store.pool.is_closing():
+            return
+        await asyncio.sleep(seconds / steps)
 
 
 class _Process:

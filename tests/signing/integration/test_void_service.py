@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.signing.adapters import tables
+from services.signing.app import sweep_forever
 from services.signing.application import models as m
 from services.signing.application import queries, signing, voiding
 from services.signing.application.context import SigningContext
@@ -12,6 +15,7 @@ from services.signing.domain.errors import SigningRefused
 from services.signing.domain.verification import verify_note
 from shared.catalogue.signing import VoidExpired
 from shared.commands import CommandRejected
+from tests.shared.bus_support import eventually
 from tests.signing.integration.support import (
     Clock,
     FakeIdentity,
@@ -140,3 +144,23 @@ async def test_the_sweep_row_is_kept_with_its_request(
         assert await tables.due_voids(conn, ctx.schema, clock.now + ctx.settings.void_ttl) == [
             note.note_id
         ]
+
+
+async def test_the_service_s_sweep_expires_a_request_once_its_time_is_up(
+    ctx: SigningContext, identity: FakeIdentity, clock: Clock
+) -> None:
+    note, final = await a_completed_note(ctx, identity)
+    asked = await voiding.request_void(ctx, void_request(identity, note, note.initiator, final))
+    sweep = asyncio.create_task(sweep_forever(ctx, 0.05))
+    try:
+        await asyncio.sleep(0.2)
+        assert (await status(ctx, note)).open_void is not None
+        clock.advance(days=30)
+
+        async def expired() -> bool:
+            last = (await ctx.store.read_stream(note.note_id))[-1].payload
+            return isinstance(last, VoidExpired) and last.void_id == asked.void_id
+
+        await eventually(expired, within=10)
+    finally:
+        sweep.cancel()
