@@ -39,26 +39,29 @@ _CLOSED = {
 }
 
 
+def _stale() -> SigningRefused:
+    return SigningRefused(
+        "stale_digest",
+        "the terms changed since this version: review the current version and sign it",
+        "借条内容已修改，请查看最新版本后再签署",
+        "document_digest",
+    )
+
+
 def _require_open(state: NoteSigning, document_digest: str) -> None:
     if state.status in _CLOSED:
         code, en, zh = _CLOSED[state.status]
         raise SigningRefused(code, en, zh)
-    opened = state.opened
-    if document_digest in state.lapsed_digests or (
-        opened and opened.document_digest != document_digest
-    ):
-        raise SigningRefused(
-            "stale_digest",
-            "the terms changed since this version: review the current version and sign it",
-            "借条内容已修改，请查看最新版本后再签署",
-            "document_digest",
-        )
-    if state.status is not Status.OPEN or opened is None:
+    if document_digest in state.lapsed_digests:
+        raise _stale()
+    if state.status is not Status.OPEN or state.opened is None:
         raise SigningRefused(
             "not_open_for_signing",
             "the note has not been submitted for signing",
             "借条尚未提交签署",
         )
+    if state.opened.document_digest != document_digest:
+        raise _stale()
 
 
 def check_can_sign(

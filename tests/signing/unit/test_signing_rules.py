@@ -107,6 +107,15 @@ def test_nothing_can_be_signed_before_the_note_is_frozen() -> None:
     assert refusal(stream, note.initiator, note.digest) == "not_open_for_signing"
 
 
+def test_a_new_version_not_yet_open_here_is_not_called_stale() -> None:
+    note, stream = opened()
+    stream.drafting(note.amended())
+    assert refusal(stream, note.initiator, note.digest) == "not_open_for_signing"
+    assert refusal(stream, note.initiator, "0" * 64) == "not_open_for_signing"
+    stream.drafting(note.frozen())
+    assert refusal(stream, note.initiator, "0" * 64) == "stale_digest"
+
+
 def test_the_intent_must_be_confirmed() -> None:
     note, stream = opened()
     assert refusal(stream, note.initiator, note.digest, intent=False) == "intent_not_confirmed"
