@@ -73,9 +73,7 @@ def _envelopes(
     ]
 
 
-def _with_completion(
-    ctx: SigningContext, state: NoteSigning, decision: Decision, now: datetime
-) -> Decision:
+def _with_completion(state: NoteSigning, decision: Decision, now: datetime) -> Decision:
     if not state.ready_to_complete():
         return decision
     final = completion_digest(state)
@@ -119,7 +117,7 @@ async def decide_and_append(
             return Appended(state, [])
         now = ctx.clock()
         envelopes = _envelopes(state, decision.events, actor, now, correlation_id, causation_id)
-        decision = _with_completion(ctx, evolve(state, envelopes), decision, now)
+        decision = _with_completion(evolve(state, envelopes), decision, now)
         envelopes = _envelopes(state, decision.events, actor, now, correlation_id, causation_id)
         try:
             async with (transaction or ctx.store.transaction)() as tx:

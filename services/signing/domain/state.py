@@ -68,7 +68,6 @@ class NoteSigning:
     final_digest: str | None = None
     completed_at: datetime | None = None
     open_void: OpenVoid | None = None
-    void_signers: tuple[uuid.UUID, ...] = ()
 
     def role_of(self, party_id: uuid.UUID) -> str | None:
         if self.opened is None:
@@ -84,12 +83,6 @@ class NoteSigning:
         if party_id == self.opened.initiator_party_id:
             return self.opened.initiator_identity_commitment
         return self.opened.counterparty_identity_commitment
-
-    def other_party(self, party_id: uuid.UUID) -> uuid.UUID:
-        assert self.opened is not None
-        if party_id == self.opened.initiator_party_id:
-            return self.opened.counterparty_party_id
-        return self.opened.initiator_party_id
 
     def signed_by(self) -> tuple[uuid.UUID, ...]:
         return tuple(s.party_id for s in self.signatures)
@@ -163,12 +156,12 @@ def _void_requested(payload: VoidRequested, state: NoteSigning, _: Envelope) -> 
         payload.expires_at,
         payload.signature.value,
     )
-    return replace(state, open_void=void, void_signers=(payload.requested_by,))
+    return replace(state, open_void=void)
 
 
 @_apply.register
 def _void_signed(payload: VoidSigned, state: NoteSigning, _: Envelope) -> NoteSigning:
-    return replace(state, void_signers=(*state.void_signers, payload.party_id))
+    return state  # NoteVoided, in the same append, is what changes the note
 
 
 @_apply.register
@@ -179,7 +172,7 @@ def _voided(payload: NoteVoided, state: NoteSigning, _: Envelope) -> NoteSigning
 def _void_closed(
     payload: VoidDeclined | VoidWithdrawn | VoidExpired, state: NoteSigning, _: Envelope
 ) -> NoteSigning:
-    return replace(state, open_void=None, void_signers=())
+    return replace(state, open_void=None)
 
 
 for _ending in (VoidDeclined, VoidWithdrawn, VoidExpired):
