@@ -16,7 +16,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.gateway.http.factory import build_app
-from services.gateway.readmodel.projector import consumer
+from services.gateway.readmodel.projector import consumers
 from shared.health import Check
 from shared.runtime import ServiceContext, ServiceDefinition
 from shared.store import migrations_in
@@ -29,6 +29,6 @@ def http_app(context: ServiceContext, check: Check) -> FastAPI:
 service = ServiceDefinition(
     name="gateway",
     migrations=migrations_in("services.gateway", "gateway"),
-    consumers=(consumer(),),
+    consumers=consumers(),
     http_app=http_app,
 )

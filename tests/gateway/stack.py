@@ -15,7 +15,7 @@ import nats
 from fastapi import FastAPI
 
 from services.gateway.http.factory import build_app
-from services.gateway.readmodel.projector import consumer
+from services.gateway.readmodel.projector import consumers
 from services.gateway.settings import GatewaySettings
 from shared.bootstrap import prepare
 from shared.commands import CommandClient
@@ -108,7 +108,7 @@ async def running_stack(
         GatewaySettings(env="test", **gateway),
     )
     try:
-        async with running(settings, store, consumer()):
+        async with running(settings, store, *consumers()):
             await _until_commands_answer(nc, naming)
             stack = Stack(settings, app, store, nc, naming)
             try:

@@ -22,7 +22,6 @@ from shared.commands import CommandRejected
 router = APIRouter(prefix="/api/v1", tags=["notes"])
 GW = Annotated[Gateway, Depends(gateway)]
 Me = Annotated[Session, Depends(require_session)]
-NoteId = Annotated[uuid.UUID, "the note's id"]
 
 
 async def note_for(gw: Gateway, note_id: uuid.UUID, me: Session) -> dict[str, Any]:
@@ -50,7 +49,9 @@ async def signing_state(gw: Gateway, note_id: uuid.UUID) -> dict[str, Any] | Non
         return None
 
 
-def _actor(note_id: uuid.UUID, me: Session) -> dict[str, str]:
+async def _actor(gw: Gateway, note_id: uuid.UUID, me: Session) -> dict[str, str]:
+    """The command's note and actor, once the actor is known to be a party (else 404)."""
+    await note_for(gw, note_id, me)
     return {"note_id": str(note_id), "actor_party_id": str(me.party_id)}
 
 
@@ -107,7 +108,9 @@ async def timeline(note_id: uuid.UUID, gw: GW, me: Me) -> list[dict[str, Any]]:
 @router.put("/notes/{note_id}/terms", response_model=m.NoteRefOut)
 async def amend_terms(note_id: uuid.UUID, body: m.TermsIn, gw: GW, me: Me) -> dict[str, Any]:
     terms = body.model_dump(mode="json")["terms"]
-    return await gw.call("drafting", "amend_terms", {**_actor(note_id, me), "terms": terms})
+    return await gw.call(
+        "drafting", "amend_terms", {**await _actor(gw, note_id, me), "terms": terms}
+    )
 
 
 @router.put("/notes/{note_id}/counterparty", response_model=m.NoteRefOut)
@@ -117,13 +120,15 @@ async def amend_counterparty(
     return await gw.call(
         "drafting",
         "amend_counterparty_contact",
-        {**_actor(note_id, me), "counterparty": body.model_dump()},
+        {**await _actor(gw, note_id, me), "counterparty": body.model_dump()},
     )
 
 
 @router.post("/notes/{note_id}/cancel", response_model=m.NoteRefOut)
 async def cancel_note(note_id: uuid.UUID, body: m.CancelIn, gw: GW, me: Me) -> dict[str, Any]:
-    return await gw.call("drafting", "cancel_note", {**_actor(note_id, me), "reason": body.reason})
+    return await gw.call(
+        "drafting", "cancel_note", {**await _actor(gw, note_id, me), "reason": body.reason}
+    )
 
 
 @router.post("/notes/{note_id}/invitation", response_model=m.InvitationOut, status_code=201)
@@ -131,18 +136,18 @@ async def invite(
     note_id: uuid.UUID, request: Request, gw: GW, me: Me, reissue: bool = False
 ) -> dict[str, Any]:
     command = "reissue_invitation" if reissue else "invite_counterparty"
-    issued = await gw.call("drafting", command, _actor(note_id, me))
+    issued = await gw.call("drafting", command, await _actor(gw, note_id, me))
     return {**issued, "url": f"{request.base_url}invite/{issued['token']}"}
 
 
 @router.delete("/notes/{note_id}/invitation", response_model=m.NoteRefOut)
 async def revoke_invitation(note_id: uuid.UUID, gw: GW, me: Me) -> dict[str, Any]:
-    return await gw.call("drafting", "revoke_invitation", _actor(note_id, me))
+    return await gw.call("drafting", "revoke_invitation", await _actor(gw, note_id, me))
 
 
 @router.post("/notes/{note_id}/submit", response_model=m.ResultOut)
 async def submit_for_signing(note_id: uuid.UUID, gw: GW, me: Me) -> dict[str, Any]:
-    return await gw.call("drafting", "submit_for_signing", _actor(note_id, me))
+    return await gw.call("drafting", "submit_for_signing", await _actor(gw, note_id, me))
 
 
 def token_hash(token: str) -> str:

@@ -13,8 +13,9 @@ from shared.catalogue.evidence import EvidenceAnchored
 from shared.events import Envelope
 from shared.store import Transaction
 
-CONSUMER = "gateway-notes"
-SOURCES = ("drafting", "signing", "evidence")
+NOTES = "gateway-notes"
+ANCHORS = "gateway-anchors"
+NOTE_SOURCES = ("drafting", "signing")
 
 
 def source_of(event: Envelope) -> str:
@@ -22,15 +23,15 @@ def source_of(event: Envelope) -> str:
     return type(event.payload).__module__.rsplit(".", 1)[-1]
 
 
-async def project(event: Envelope, tx: Transaction) -> None:
-    source = source_of(event)
-    if isinstance(event.payload, EvidenceAnchored):
-        await _anchor(event.payload, tx)
-    elif source in ("drafting", "signing") and event.stream_type == "note":
-        await _note_event(source, event, tx)
+async def project_note_event(event: Envelope, tx: Transaction) -> None:
+    if event.stream_type == "note":
+        await _note_event(source_of(event), event, tx)
 
 
-async def _anchor(anchored: EvidenceAnchored, tx: Transaction) -> None:
+async def project_anchor(event: Envelope, tx: Transaction) -> None:
+    anchored = event.payload
+    if not isinstance(anchored, EvidenceAnchored):
+        return
     await tx.conn.execute(
         f"INSERT INTO {tx.schema}.anchors (event_id, note_id, leaf_index, leaf_hash) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
@@ -120,8 +121,19 @@ async def _save_invitation(tx: Transaction, event: Envelope) -> None:
         )
 
 
-def consumer() -> Consumer:
-    return Consumer(CONSUMER, SOURCES, project)
+def consumers() -> tuple[Consumer, Consumer]:
+    """Notes in each stream's order; anchors in any order (each is one independent row, and
+    the evidence log's one stream would otherwise serialise everything behind its slowest)."""
+    return (
+        Consumer(NOTES, NOTE_SOURCES, project_note_event),
+        Consumer(
+            ANCHORS,
+            ("evidence",),
+            project_anchor,
+            event_types=frozenset({"EvidenceAnchored"}),
+            ordered=False,
+        ),
+    )
 
 
 READ_MODEL_TABLES = ("note_summaries", "note_parties", "note_timeline", "anchors", "invitations")

@@ -17,7 +17,8 @@ from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 
 import shared.catalogue  # noqa: F401 - every event type must parse
-from services.gateway.readmodel.projector import CONSUMER, READ_MODEL_TABLES, SOURCES, project
+from services.gateway.readmodel.projector import READ_MODEL_TABLES, consumers
+from shared.bus.consumer import Consumer
 from shared.config import Settings
 from shared.events import Envelope
 from shared.store import EventStore, Transaction, connect_pool
@@ -42,35 +43,47 @@ async def _forget(store: EventStore) -> None:
     async with store.transaction() as tx:
         for table in READ_MODEL_TABLES:
             await tx.conn.execute(f"DELETE FROM {tx.schema}.{table}")
-        for table in ("processed_events", "stream_positions"):
-            await tx.conn.execute(f"DELETE FROM {tx.schema}.{table} WHERE consumer = $1", CONSUMER)
+        for consumer in consumers():
+            for table in ("processed_events", "stream_positions"):
+                await tx.conn.execute(
+                    f"DELETE FROM {tx.schema}.{table} WHERE consumer = $1", consumer.name
+                )
 
 
-async def _apply(tx: Transaction, source: str, event: Envelope) -> None:
-    if not await tx.mark_processed(CONSUMER, event.event_id):
+async def _apply(tx: Transaction, consumer: Consumer, source: str, event: Envelope) -> None:
+    if not consumer.ordered and not consumer.wants(event):
         return
+    if not await tx.mark_processed(consumer.name, event.event_id):
+        return
+    if consumer.ordered:
+        await _advance(tx, consumer, source, event)
+    if consumer.wants(event):
+        await consumer.handle(event, tx)
+
+
+async def _advance(tx: Transaction, consumer: Consumer, source: str, event: Envelope) -> None:
     await tx.conn.execute(
         f"INSERT INTO {tx.schema}.stream_positions (consumer, source, stream_id, version) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT (consumer, source, stream_id) "
         "DO UPDATE SET version = greatest(excluded.version, "
         f"{tx.schema}.stream_positions.version)",
-        CONSUMER,
+        consumer.name,
         source,
         event.stream_id,
         event.version,
     )
-    await project(event, tx)
 
 
 async def rebuild(store: EventStore, nc: NatsClient, naming: Naming) -> int:
     """Empty the read models and replay everything; returns the number of events applied."""
     await _forget(store)
     applied = 0
-    for source in SOURCES:
-        async for event in replayed(nc, naming, source):
-            async with store.transaction() as tx:
-                await _apply(tx, source, event)
-            applied += 1
+    for consumer in consumers():
+        for source in consumer.sources:
+            async for event in replayed(nc, naming, source):
+                async with store.transaction() as tx:
+                    await _apply(tx, consumer, source, event)
+                applied += 1
     return applied
 
 
