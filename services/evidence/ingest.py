@@ -24,6 +24,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import FetchTimeoutError
 
 from services.evidence.domain.batch import Incoming
+from services.evidence.domain.pack import KEY_EVENT
 from services.evidence.writer import LogWriter
 from shared.events import canonical_bytes
 from shared.logging import get_logger
@@ -63,7 +64,9 @@ def parse_message(source: str, body: bytes) -> Incoming:
         raise MalformedEventError("bad event_type")
     if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**31:
         raise MalformedEventError("bad version")
-    note_id = payload.get("note_id") if isinstance(payload, dict) else None
+    payload = payload if isinstance(payload, dict) else {}
+    note_id = payload.get("note_id")
+    key_id = payload.get("key_id") if event_type == KEY_EVENT else None
     return Incoming(
         source=source,
         event_id=_uuid(doc.get("event_id"), "event_id"),
@@ -72,6 +75,7 @@ def parse_message(source: str, body: bytes) -> Incoming:
         version=version,
         note_id=_uuid(note_id, "payload.note_id") if note_id is not None else None,
         event_bytes=body,
+        published_key_id=str(key_id) if key_id is not None else None,
     )
 
 

@@ -6,10 +6,11 @@ client never pairs a proof with a size or root from anywhere else.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
-from services.evidence.domain.pack import KEY_EVENT, make_pack
+from services.evidence.domain.pack import make_pack
 from services.evidence.domain.proofs import (
     assemble,
     consistency_spans,
@@ -20,6 +21,16 @@ from services.evidence.domain.receipt import make_receipt
 from services.evidence.store import LogStore, StoredCheckpoint, StoredLeaf
 from shared.store import EventStore
 from shared.store.postgres import Connection
+
+
+def signing_key_ids(leaves: list[StoredLeaf]) -> list[str]:
+    """The keys the note's signatures name: their `SigningKeyPublished` events join the pack."""
+    found = set()
+    for leaf in leaves:
+        signature = json.loads(leaf.event).get("payload", {}).get("signature")
+        if isinstance(signature, dict) and isinstance(signature.get("key_id"), str):
+            found.add(signature["key_id"])
+    return sorted(found)
 
 
 class EvidenceNotFoundError(LookupError):
@@ -105,7 +116,7 @@ class EvidenceQueries:
             leaves = await self.log.leaves_of_note(conn, note_id)
             if not leaves:
                 raise EvidenceNotFoundError("note_not_found", "the log holds no event of this note")
-            keys = await self.log.leaves_of_type(conn, KEY_EVENT)
+            keys = await self.log.leaves_publishing_keys(conn, signing_key_ids(leaves))
             checkpoint = await self._checkpoint(conn, None)
             wanted = {leaf.index: leaf for leaf in [*leaves, *keys]}
             receipts = [

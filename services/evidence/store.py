@@ -112,6 +112,7 @@ class LogStore:
                 "leaf_hash",
                 "chain_hash",
                 "event",
+                "published_key_id",
             ],
             records=[
                 (
@@ -128,6 +129,7 @@ class LogStore:
                     leaf.leaf_hash,
                     leaf.chain_hash,
                     leaf.event.event_bytes,
+                    leaf.event.published_key_id,
                 )
                 for leaf in batch.leaves
             ],
@@ -184,11 +186,13 @@ class LogStore:
         )
         return [_leaf(r) for r in rows]
 
-    async def leaves_of_type(self, conn: Connection, event_type: str) -> list[StoredLeaf]:
+    async def leaves_publishing_keys(
+        self, conn: Connection, key_ids: list[str]
+    ) -> list[StoredLeaf]:
         rows = await conn.fetch(
-            f"SELECT {_LEAF_COLUMNS} FROM {self.schema}.leaves WHERE event_type = $1 "
-            "ORDER BY leaf_index",
-            event_type,
+            f"SELECT {_LEAF_COLUMNS} FROM {self.schema}.leaves "
+            "WHERE published_key_id = ANY($1::text[]) ORDER BY leaf_index",
+            key_ids,
         )
         return [_leaf(r) for r in rows]
 

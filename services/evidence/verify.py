@@ -18,8 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from services.evidence.domain.note import NoteError, Verifier, parse_vkey
-from services.evidence.domain.pack import PACK_FORMAT, Verdict, verify_pack
+from services.evidence.domain.pack import PACK_FORMAT, PartyCheck, Verdict, verify_pack
 from services.evidence.domain.receipt import RECEIPT_FORMAT, ReceiptError, verify_receipt
+
+
+def party_checker() -> PartyCheck | None:
+    """The signing service's verifier when this runs inside the project; else None, said aloud."""
+    try:
+        from services.evidence.party_signatures import check_parties
+    except ImportError:
+        return None
+    return check_parties
 
 
 def _keys(document: dict[str, Any], pinned: Sequence[str], verdict: Verdict) -> list[Verifier]:
@@ -41,7 +50,7 @@ def verify_document(document: dict[str, Any], pinned: Sequence[str] = ()) -> Ver
         return verdict
     kind = document.get("format")
     if kind == PACK_FORMAT:
-        verdict.checks += verify_pack(document, keys).checks
+        verdict.checks += verify_pack(document, keys, party_checker()).checks
     elif kind == RECEIPT_FORMAT:
         try:
             r = verify_receipt(document, keys)

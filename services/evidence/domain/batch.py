@@ -24,6 +24,7 @@ class Incoming:
     version: int
     note_id: str | None
     event_bytes: bytes
+    published_key_id: str | None = None
 
 
 @dataclass(frozen=True)

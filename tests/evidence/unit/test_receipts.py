@@ -179,38 +179,29 @@ def test_a_pack_verifies_and_omissions_and_strangers_are_caught() -> None:
     assert not verify_pack(pack, [Signer(ORIGIN, bytes(32)).verifier]).ok
 
 
-def test_party_signatures_in_a_pack_are_checked() -> None:
-    alice = Signer("alice", bytes([7]) * 32)
-    digest = bytes(range(32))
-    key_event = event(
-        1,
-        str(uuid.uuid4()),
-        key_id="alice-1",
-        public_key=base64.b64encode(alice.verifier.public_key).decode(),
+def test_parties_signatures_are_left_to_the_signing_verifier_and_said_so() -> None:
+    pack = make_pack(NOTE_ID, RECEIPTS[:7], NOTE, [LOG.verifier.vkey()])
+    unchecked = verify_pack(pack, [LOG.verifier])
+    assert unchecked.ok
+    assert ("parties' signatures", True, "NOT CHECKED: no signing verifier available") in (
+        unchecked.checks
     )
-    key_event = Incoming(
-        key_event.source,
-        key_event.event_id,
-        "SigningKeyPublished",
-        key_event.stream_id,
-        1,
-        None,
-        key_event.event_bytes.replace(b'"IouSigned"', b'"SigningKeyPublished"'),
-    )
+    seen: list[list[dict[str, Any]]] = []
 
-    def signed(signature: bytes) -> Incoming:
-        return event(
-            2,
-            key_id="alice-1",
-            signed_digest=digest.hex(),
-            signature=base64.b64encode(signature).decode(),
-        )
+    def refuses(events: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+        seen.append(events)
+        return [("parties' signatures", False, "party 1 does not verify")]
 
-    for signature, ok in ((alice.sign(digest), True), (alice.sign(b"other"), False)):
-        receipts, note = build([event(1), signed(signature), key_event])
-        assert (
-            verify_pack(
-                make_pack(NOTE_ID, receipts, note, [LOG.verifier.vkey()]), [LOG.verifier]
-            ).ok
-            is ok
-        )
+    assert not verify_pack(pack, [LOG.verifier], refuses).ok
+    assert [e["event_id"] for e in seen[0]] == [
+        json.loads(r["event_json"])["event_id"] for r in RECEIPTS[:7]
+    ]
+
+
+def test_the_project_verifier_checks_parties_only_when_there_are_signatures() -> None:
+    from services.evidence.party_signatures import check_parties
+
+    events = [json.loads(r["event_json"]) for r in RECEIPTS[:7]]
+    assert check_parties(events) == [
+        ("parties' signatures", True, "the note carries no signature yet")
+    ]
