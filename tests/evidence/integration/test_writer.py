@@ -10,7 +10,7 @@ import asyncpg
 from services.evidence.domain.batch import Incoming
 from services.evidence.domain.checkpoint import parse_checkpoint
 from services.evidence.domain.merkle import verify_consistency
-from services.evidence.domain.note import open_note
+from services.evidence.domain.note import Signer, open_note
 from services.evidence.domain.receipt import verify_receipt
 from services.evidence.domain.tree import MemoryTree
 from services.evidence.queries import EvidenceQueries
@@ -76,3 +76,21 @@ async def test_the_log_announces_other_services_events_only(
     assert len(await store.read_all()) == before  # anchored, but not announced again
     assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.leaves") == 3 + before
     assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.checkpoints") == 2
+
+
+async def test_after_a_key_rotation_old_receipts_still_verify(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store = evidence_store(pool, settings)
+    old, new = signer(), Signer(ORIGIN, bytes([9]) * 32)
+    first = incoming(note_events(uuid.uuid4(), 3))
+    await LogWriter(store, ORIGIN, [old]).commit(first)
+    keys = [old.verifier.vkey(), new.verifier.vkey()]
+    before = await EvidenceQueries(store, keys).receipt(uuid.UUID(first[0].event_id))
+    later = incoming(note_events(uuid.uuid4(), 2))
+    await LogWriter(store, ORIGIN, [new]).commit(later)
+    after = await EvidenceQueries(store, keys).receipt(uuid.UUID(first[0].event_id))
+    assert verify_receipt(before, [new.verifier, old.verifier]).checkpoint.size == 3
+    assert verify_receipt(after, [new.verifier, old.verifier]).checkpoint.size == 5
+    assert verify_receipt(after, [new.verifier]).signed_by == [new.verifier.vkey()]
+    assert before["log_keys"] == keys
