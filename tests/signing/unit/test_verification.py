@@ -6,10 +6,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from services.signing.domain.decisions import message_to_sign, party_signed, signer_facts
+from services.signing.domain.messages import SIGN_FORMAT
 from services.signing.domain.verification import verify_note
 from shared.catalogue.signing import PartySigned, VoidRequested
 from shared.events import Envelope, EventPayload
-from tests.signing.support import Note, Stream, completed_iou, envelope, request_void, sign_void
+from tests.signing.support import (
+    Note,
+    Signer,
+    Stream,
+    completed_iou,
+    envelope,
+    request_void,
+    sign,
+    sign_void,
+)
 
 
 def events_of(note: Note, stream: Stream, *signers: Any) -> list[Envelope]:
@@ -113,8 +124,33 @@ def test_a_voided_note_verifies_and_a_forged_void_reason_fails() -> None:
     assert not verify_note(replaced(events, i, forged)).valid
 
 
-def test_an_uncompleted_note_does_not_verify() -> None:
+def test_an_unsigned_note_does_not_verify() -> None:
     note = Note()
     verdict = verify_note([envelope(note.note_id, 1, note.frozen())])
     assert not verdict.valid
     assert verdict.signers == []
+
+
+def test_a_note_signed_in_part_verifies_what_is_there_but_is_not_completed() -> None:
+    note = Note()
+    stream = Stream(note.note_id)
+    initiator = Signer(note.initiator)
+    stream.drafting(note.frozen())
+    sign(stream, initiator)
+    verdict = verify_note(events_of(note, stream, initiator))
+    assert verdict.valid, verdict.problems
+    assert (verdict.completed, verdict.signers) == (False, [note.initiator])
+
+
+def test_a_counterparty_signing_first_does_not_verify_even_with_a_valid_signature() -> None:
+    note = Note()
+    stream = Stream(note.note_id)
+    counterparty = Signer(note.counterparty)
+    state = stream.drafting(note.frozen())
+    ref = counterparty.handwriting.ref()
+    facts = signer_facts(state, note.counterparty, ref)  # bypasses the order check
+    signed = counterparty.signed_by(message_to_sign(state, facts), SIGN_FORMAT)
+    stream.add(party_signed(state, facts, ref, signed))
+    verdict = verify_note(events_of(note, stream, counterparty))
+    assert not verdict.valid
+    assert verdict.problems == ["the signers or their order differ from the note's signing order"]
