@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
+
+import nats.errors
 
 from services.signing.domain.keys import Authorisation
-from shared.commands import CommandClient
+from shared.commands import CommandClient, CommandRejected
 
 Purpose = Literal["sign", "void"]
 
@@ -40,6 +42,16 @@ class NatsIdentity:
     def __init__(self, commands: CommandClient) -> None:
         self.commands = commands
 
+    async def _call(self, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self.commands.call("identity", name, request)
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as error:
+            raise CommandRejected(
+                "identity_unavailable",
+                "the identity service did not answer; try again",
+                message_zh="实名认证服务暂时不可用，请稍后重试",
+            ) from error
+
     async def redeem_ticket(
         self,
         ticket: str,
@@ -48,8 +60,7 @@ class NatsIdentity:
         document_digest: str,
         purpose: Purpose,
     ) -> Authorisation:
-        result = await self.commands.call(
-            "identity",
+        result = await self._call(
             "redeem_ticket",
             {
                 "ticket": ticket,
@@ -62,5 +73,5 @@ class NatsIdentity:
         return Authorisation(party_id, uuid.UUID(result["ticket_id"]), str(result["method"]))
 
     async def party_profile(self, party_id: uuid.UUID) -> PartyProfile:
-        result = await self.commands.call("identity", "party_profile", {"party_id": str(party_id)})
+        result = await self._call("party_profile", {"party_id": str(party_id)})
         return PartyProfile(party_id, bool(result["verified"]), result.get("commitment"))

@@ -11,6 +11,7 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 
+from services.signing.adapters.identity import NatsIdentity
 from services.signing.app import register_commands
 from services.signing.application.context import SigningContext
 from shared.commands import CommandClient, CommandRejected
@@ -77,3 +78,12 @@ async def test_refusals_name_the_code_and_field_in_both_languages(
     assert (expired.code, expired.field) == ("ticket_expired", "ticket")
     stamp = await refused(client, "stamp", {"note_id": str(uuid.uuid4()), "format": "png"})
     assert stamp.code == "not_completed"
+
+
+async def test_identity_not_answering_is_refused_as_unavailable(
+    settings: Settings, nc: NatsClient
+) -> None:
+    identity = NatsIdentity(CommandClient(nc, Naming(settings.namespace), timeout=1.0))
+    with pytest.raises(CommandRejected) as refused:
+        await identity.party_profile(uuid.uuid4())
+    assert refused.value.code == "identity_unavailable"
