@@ -4,24 +4,29 @@ the sweep that expires void requests.
 Commands are NATS request/reply on `<namespace>.cmd.signing.<name>` (see `shared.commands`);
 a refusal has a `code`, English and Chinese messages and the offending `field`; malformed
 requests are refused with `invalid_request`. Identity's ticket refusals (`ticket_invalid`,
-`ticket_expired`, `ticket_replayed`, `ticket_wrong_note|digest|party|purpose`) pass through.
+`ticket_expired`, `ticket_replayed`, `ticket_wrong_note|digest|party|purpose`) pass through;
+identity not answering is `identity_unavailable`. Everything refusable is checked before the
+ticket is redeemed, so a refused request does not spend it. `busy`: the note kept changing
+under the request (optimistic concurrency gave up after several retries).
 
 - `sign {note_id, party_id, document_digest, ticket, intent_confirmed, handwriting: {strokes:
   [[[x, y, t_ms], ...], ...], png_base64}}` → `{note_id, status, sequence, key_id, signature,
   completed, final_digest}`. Refusals: `already_signed`, `not_a_party`, `not_a_signer`,
   `note_declined`, `note_cancelled`, `note_completed`, `note_voided`, `stale_digest`,
   `not_open_for_signing`, `not_your_turn`, `intent_not_confirmed`, `identity_mismatch`,
-  `handwriting_empty|too_few_points|degenerate|out_of_bounds|bad_timing|oversized|png_invalid`,
-  `busy`.
+  `handwriting_empty|too_few_points|degenerate|out_of_bounds|bad_timing|oversized|png_invalid`.
+  A receipt is signed by its payee alone, an IOU or contract by the initiator, then the
+  counterparty; the note completes (`NoteCompleted`, the stamp) once drafting locked the terms.
 - `decline {note_id, party_id, document_digest, reason}` → `{note_id, status}`. Refusals: as
   `sign`'s state ones, `cannot_decline`, `reason_required`.
 - `request_void {note_id, party_id, reason_code: wrong_terms|wrong_party|settled|
   agreement_ended|other, reason_text, ticket, intent_confirmed, handwriting}` → `{note_id,
   void_id, expires_at}`; the ticket is for the note's final digest, purpose `void`. Refusals:
-  `note_not_completed`, `note_voided`, `void_already_open`, `reason_text_required`, ...
+  `note_not_completed`, `note_voided`, `void_already_open`, `reason_text_required`,
+  `reason_text_too_long`, plus `sign`'s party, intent, identity and handwriting ones.
 - `sign_void {note_id, party_id, void_id, ticket, intent_confirmed, handwriting}` → `{note_id,
   status: "voided"}`. Refusals: `void_not_open`, `void_expired`, `void_own_request` (nobody
-  voids alone), ...
+  voids alone), plus `sign`'s party, intent, identity and handwriting ones.
 - `decline_void {note_id, party_id, void_id, reason}`, `withdraw_void {note_id, party_id,
   void_id}` → `{note_id, status}`. Refusals: `void_not_open`, `void_own_request`,
   `not_requester`.
@@ -30,6 +35,11 @@ requests are refused with `invalid_request`. Identity's ticket refusals (`ticket
   void. `get_signatures {note_id}` → each signature with its public key.
 - `stamp {note_id, format: svg|png}` → `{media_type, content_base64, final_digest, completed_at}`
   (refused `not_completed`).
+
+Consumed: drafting's `NoteFrozenForSigning`, `NoteTermsAmended`, `CounterpartyContactAmended`,
+`NoteCancelled`, `NoteTermsLocked`. Calls: identity's `redeem_ticket` and `party_profile`.
+Events: `shared.catalogue.signing`. Offline verification: `services.signing.domain.verification`.
+Settings: `services.signing.settings` (`JIETIAO_SIGNING_KEYS`, `..._VOID_TTL_DAYS`, ...).
 """
 
 from __future__ import annotations
