@@ -29,6 +29,18 @@ class ErrorBody(BaseModel):
     field: str | None = None
 
 
+DOCUMENTED = {
+    400: "Malformed request",
+    401: "Not logged in, or the code is wrong",
+    403: "Missing or wrong CSRF token",
+    404: "Not found, or not yours",
+    409: "Not possible in the note's current state",
+    422: "A field breaks a rule",
+    429: "Too many attempts",
+    503: "A service is unavailable",
+}
+
+
 class ApiError(Exception):
     def __init__(
         self, status: int, code: str, message: str, message_zh: str, field: str | None = None

@@ -39,6 +39,10 @@ def build_app(
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        responses={
+            status: {"model": errors.ErrorBody, "description": description}
+            for status, description in errors.DOCUMENTED.items()
+        },
     )
     app.state.gateway = Gateway(commands, store, settings or GatewaySettings())
     errors.install(app)

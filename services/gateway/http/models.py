@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.catalogue.drafting import CancelReason, NoteTerms
 from shared.catalogue.signing import VoidReason
 
+# Standard base64, checked here so no service ever sees other characters.
+BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -52,7 +55,7 @@ class IdentityIn(Body):
 
 
 class FaceIn(Body):
-    image_base64: str = Field(min_length=1, max_length=11_200_000)
+    image_base64: str = Field(min_length=1, max_length=11_200_000, pattern=BASE64)
 
 
 class AlternativeIn(Body):
@@ -143,7 +146,7 @@ class InvitationViewOut(BaseModel):
 
 class HandwritingIn(Body):
     strokes: list[list[tuple[float, float, int]]] = Field(max_length=64)
-    png_base64: str = Field(min_length=1, max_length=1_000_000)
+    png_base64: str = Field(min_length=1, max_length=1_000_000, pattern=BASE64)
 
 
 class SignIn(Body):
