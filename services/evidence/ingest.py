@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,9 +21,8 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import FetchTimeoutError
 
 from services.evidence.domain.batch import Incoming
-from services.evidence.domain.pack import KEY_EVENT
+from services.evidence.messages import MalformedEventError, parse_message
 from services.evidence.writer import LogWriter
-from shared.events import canonical_bytes
 from shared.logging import get_logger
 from shared.store import EventStore
 from shared.subjects import Naming
@@ -34,49 +30,6 @@ from shared.subjects import Naming
 log = get_logger(__name__)
 
 CONSUMER = "evidence.anchor"
-_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,99}$")
-
-
-class MalformedEventError(ValueError):
-    """A message that can never become a leaf: retrying cannot fix its bytes."""
-
-
-def _uuid(value: object, name: str) -> str:
-    try:
-        text = str(uuid.UUID(str(value)))
-    except ValueError as error:
-        raise MalformedEventError(f"{name} is not a UUID") from error
-    if text != value:
-        raise MalformedEventError(f"{name} is not a canonical UUID")
-    return text
-
-
-def parse_message(source: str, body: bytes) -> Incoming:
-    """The leaf's fields out of a published event; the bytes must be the canonical encoding."""
-    try:
-        doc = json.loads(body)
-    except ValueError as error:
-        raise MalformedEventError(f"not JSON: {error}") from error
-    if not isinstance(doc, dict) or canonical_bytes(doc) != body:
-        raise MalformedEventError("not an event in its canonical (RFC 8785) encoding")
-    event_type, version, payload = doc.get("event_type"), doc.get("version"), doc.get("payload")
-    if not isinstance(event_type, str) or not _TYPE.match(event_type):
-        raise MalformedEventError("bad event_type")
-    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**31:
-        raise MalformedEventError("bad version")
-    payload = payload if isinstance(payload, dict) else {}
-    note_id = payload.get("note_id")
-    key_id = payload.get("key_id") if event_type == KEY_EVENT else None
-    return Incoming(
-        source=source,
-        event_id=_uuid(doc.get("event_id"), "event_id"),
-        event_type=event_type,
-        stream_id=_uuid(doc.get("stream_id"), "stream_id"),
-        version=version,
-        note_id=_uuid(note_id, "payload.note_id") if note_id is not None else None,
-        event_bytes=body,
-        published_key_id=str(key_id) if key_id is not None else None,
-    )
 
 
 @dataclass(frozen=True)
