@@ -35,7 +35,8 @@ def _keys(document: dict[str, Any], pinned: Sequence[str], verdict: Verdict) -> 
     if pinned:
         verdict.add("log keys", True, "pinned on the command line")
         return [parse_vkey(k) for k in pinned]
-    carried = [parse_vkey(k) for k in document.get("log_keys", [])]
+    listed = document.get("log_keys")
+    carried = [parse_vkey(str(k)) for k in listed] if isinstance(listed, list) else []
     names = ", ".join(f"{v.name}+{v.key_id.hex()}" for v in carried)
     verdict.add("log keys", bool(carried), f"taken from the file, not pinned: {names}")
     return carried

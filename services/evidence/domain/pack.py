@@ -70,12 +70,13 @@ def verify_pack(
     pack: Mapping[str, Any], keys: list[Verifier], party_check: PartyCheck | None = None
 ) -> Verdict:
     verdict = Verdict()
-    if pack.get("format") != PACK_FORMAT:
+    receipts = pack.get("receipts")
+    if pack.get("format") != PACK_FORMAT or not isinstance(receipts, list):
         verdict.add("format", False, "not a jietiao evidence pack")
         return verdict
     note_id, checkpoint = str(pack.get("note_id")), pack.get("checkpoint")
     verified: list[VerifiedReceipt] = []
-    for i, receipt in enumerate(pack.get("receipts", [])):
+    for i, receipt in enumerate(receipts):
         try:
             r = verify_receipt(receipt, keys)
         except ReceiptError as error:

@@ -15,7 +15,7 @@ from services.evidence.domain.checkpoint import Checkpoint, CheckpointError, par
 from services.evidence.domain.leaf import LeafEntry, decode_entry
 from services.evidence.domain.merkle import verify_inclusion
 from services.evidence.domain.note import NoteError, Verifier, open_note, parse_vkey
-from services.evidence.domain.tlog_proof import ProofFormatError, TlogProof, parse_tlog_proof
+from services.evidence.domain.tlog_proof import TlogProof, parse_tlog_proof
 
 RECEIPT_FORMAT = "jietiao-evidence-receipt/v1"
 
@@ -46,8 +46,8 @@ def verified_checkpoint(note: str, keys: Iterable[Verifier]) -> tuple[Checkpoint
 
 def carried_keys(receipt: Mapping[str, Any]) -> list[Verifier]:
     try:
-        return [parse_vkey(k) for k in receipt.get("log_keys", [])]
-    except NoteError as error:
+        return [parse_vkey(str(k)) for k in receipt.get("log_keys", [])]
+    except (NoteError, TypeError) as error:
         raise ReceiptError(f"bad log key: {error}") from error
 
 
@@ -62,7 +62,7 @@ def _event_matches(event: Mapping[str, Any], entry: LeafEntry) -> bool:
 
 def verify_receipt(receipt: Mapping[str, Any], keys: Iterable[Verifier]) -> VerifiedReceipt:
     """Everything a receipt claims, checked; raises `ReceiptError` naming the first failure."""
-    if receipt.get("format") != RECEIPT_FORMAT:
+    if not isinstance(receipt, Mapping) or receipt.get("format") != RECEIPT_FORMAT:
         raise ReceiptError("not a jietiao evidence receipt")
     try:
         proof = parse_tlog_proof(str(receipt["tlog_proof"]))
@@ -70,8 +70,10 @@ def verify_receipt(receipt: Mapping[str, Any], keys: Iterable[Verifier]) -> Veri
         salt = base64.b64decode(str(receipt["salt"]), validate=True)
         event_bytes = str(receipt["event_json"]).encode()
         event = json.loads(event_bytes)
-    except (KeyError, ValueError, ProofFormatError, binascii.Error) as error:
-        raise ReceiptError(f"malformed receipt: {error}") from error
+    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+        raise ReceiptError(f"malformed receipt: {error!r}") from error
+    if receipt.get("source", entry.source) != entry.source:
+        raise ReceiptError("the receipt names another source than the log entry")
     checkpoint, signed_by = verified_checkpoint(proof.checkpoint_note, keys)
     if checkpoint.origin != entry.origin:
         raise ReceiptError("the entry names another log than the checkpoint")

@@ -205,3 +205,45 @@ def test_the_project_verifier_checks_parties_only_when_there_are_signatures() ->
     assert check_parties(events) == [
         ("parties' signatures", True, "the note carries no signature yet")
     ]
+
+
+def _mutations(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """Every place in a document, each with values of the wrong shape."""
+    found: list[tuple[tuple[Any, ...], Any]] = [
+        (path, wrong) for wrong in (None, 7, "x", [], {}) if wrong != value
+    ]
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else []
+    )
+    for key, child in children:
+        found += _mutations(child, (*path, key))
+    return found
+
+
+def _set(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    changed = copy.deepcopy(document)
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return changed
+
+
+def test_a_misshapen_pack_or_receipt_fails_cleanly_and_never_verifies() -> None:
+    from services.evidence.verify import verify_document
+
+    pack = make_pack(NOTE_ID, RECEIPTS[:2], NOTE, [LOG.verifier.vkey()])
+    for document in (pack, RECEIPTS[0]):
+        for path, wrong in _mutations(document):
+            mangled = _set(document, path, wrong)
+            if not isinstance(mangled, dict) or (path[:1] == ("receipts",) and "log_keys" in path):
+                continue  # a pack's own keys stand for its receipts' copies
+            assert not verify_document(mangled).ok, path  # the keys the file carries
+            if "log_keys" not in path:  # pinned keys make the carried ones irrelevant
+                assert not verify_document(mangled, [LOG.verifier.vkey()]).ok, path
