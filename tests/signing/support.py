@@ -26,7 +26,7 @@ from services.signing.domain.drafting_facts import record_drafting_event
 from services.signing.domain.handwriting import Handwriting, Point, validated_handwriting
 from services.signing.domain.keys import b64
 from services.signing.domain.messages import SIGN_FORMAT, VOID_FORMAT, void_message
-from services.signing.domain.signatures import SignedBy
+from services.signing.domain.signatures import signer_check
 from services.signing.domain.state import NoteSigning, evolve
 from shared.catalogue.drafting import (
     IouTerms,
@@ -35,7 +35,12 @@ from shared.catalogue.drafting import (
     NoteTermsAmended,
     NoteTermsLocked,
 )
-from shared.catalogue.signing import DigitalSignature, SigningKeyPublished, VoidReason
+from shared.catalogue.signing import (
+    DigitalSignature,
+    SignerCheck,
+    SigningKeyPublished,
+    VoidReason,
+)
 from shared.events import Envelope, EventPayload, digest
 
 T0 = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
@@ -215,8 +220,9 @@ class Signer:
             key_id=self.key_id, message_format=fmt, value=b64(self.key.sign(message))
         )
 
-    def signed_by(self, message: bytes, fmt: str) -> SignedBy:
-        return SignedBy(self.signature(message, fmt), uuid.uuid4(), "face")
+    def check(self, state: NoteSigning) -> SignerCheck:
+        """As if identity had just redeemed a fresh face-checked ticket of this signer."""
+        return signer_check(state, self.party_id, uuid.uuid4(), "face")
 
 
 def sign(stream: Stream, signer: Signer, *, at: datetime = T0, intent: bool = True) -> NoteSigning:
@@ -225,9 +231,9 @@ def sign(stream: Stream, signer: Signer, *, at: datetime = T0, intent: bool = Tr
     assert state.opened is not None
     check_can_sign(state, signer.party_id, state.opened.document_digest, intent)
     ref = signer.handwriting.ref()
-    facts = signer_facts(state, signer.party_id, ref)
-    signed = signer.signed_by(message_to_sign(state, facts), SIGN_FORMAT)
-    stream.add(party_signed(state, facts, ref, signed), at=at)
+    facts = signer_facts(state, signer.party_id, ref, signer.check(state))
+    signature = signer.signature(message_to_sign(state, facts), SIGN_FORMAT)
+    stream.add(party_signed(state, facts, ref, signature), at=at)
     return complete_if_ready(stream, at)
 
 
@@ -243,12 +249,11 @@ def request_void(
     state = stream.state
     text = voiding.check_can_request(state, signer.party_id, code, text, True)
     ref = signer.handwriting.ref()
-    facts = voiding.requester_facts(state, signer.party_id, ref)
+    facts = voiding.requester_facts(state, signer.party_id, ref, signer.check(state))
     void_id = uuid.uuid4()
-    void = voiding.void_facts(state, void_id, code, text)
-    signed = signer.signed_by(void_message(void, facts), VOID_FORMAT)
-    expires = at + voiding.DEFAULT_VOID_TTL
-    stream.add(voiding.void_requested(state, void, facts, ref, signed, expires), at=at)
+    void = voiding.void_facts(state, void_id, code, text, at + voiding.DEFAULT_VOID_TTL)
+    signature = signer.signature(void_message(void, facts), VOID_FORMAT)
+    stream.add(voiding.void_requested(state, void, facts, ref, signature), at=at)
     return void_id
 
 
@@ -256,11 +261,10 @@ def sign_void(stream: Stream, signer: Signer, void_id: uuid.UUID, at: datetime =
     state = stream.state
     void = voiding.check_can_answer(state, signer.party_id, void_id, at)
     ref = signer.handwriting.ref()
-    facts = voiding.countersigner_facts(state, signer.party_id, void, ref)
-    signed = signer.signed_by(
-        void_message(voiding.open_void_facts(state, void), facts), VOID_FORMAT
-    )
-    return stream.add(*voiding.void_signed(state, void, facts, ref, signed, at), at=at)
+    facts = voiding.countersigner_facts(state, signer.party_id, void, ref, signer.check(state))
+    message = void_message(voiding.open_void_facts(state, void), facts)
+    signature = signer.signature(message, VOID_FORMAT)
+    return stream.add(*voiding.void_signed(state, void, facts, ref, signature, at), at=at)
 
 
 def completed_iou() -> tuple[Note, Stream, Signer, Signer]:

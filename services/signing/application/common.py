@@ -12,7 +12,9 @@ from services.signing.application.models import HandwritingInput
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.handwriting import Handwriting, validated_handwriting
 from services.signing.domain.keys import Authorisation
+from services.signing.domain.signatures import signer_check
 from services.signing.domain.state import NoteSigning
+from shared.catalogue.signing import SignerCheck
 
 
 def parse_handwriting(given: HandwritingInput) -> Handwriting:
@@ -38,6 +40,12 @@ async def require_identity(ctx: SigningContext, state: NoteSigning, party_id: uu
             "签署人的实名身份与借条上的不一致",
             "party_id",
         )
+
+
+def check_of(state: NoteSigning, authorisation: Authorisation) -> SignerCheck:
+    return signer_check(
+        state, authorisation.party_id, authorisation.ticket_id, authorisation.method
+    )
 
 
 async def redeem(

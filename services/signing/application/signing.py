@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from services.signing.application import keys
 from services.signing.application.appending import Decision, decide_and_append, load
-from services.signing.application.common import parse_handwriting, redeem, require_identity
+from services.signing.application.common import (
+    check_of,
+    parse_handwriting,
+    redeem,
+    require_identity,
+)
 from services.signing.application.context import SigningContext
 from services.signing.application.models import (
     DeclineRequest,
@@ -20,7 +25,6 @@ from services.signing.domain.decisions import (
     signer_facts,
 )
 from services.signing.domain.messages import SIGN_FORMAT
-from services.signing.domain.signatures import SignedBy
 from services.signing.domain.state import NoteSigning, Status
 from shared.catalogue.signing import PartySigned
 
@@ -43,10 +47,9 @@ async def sign(ctx: SigningContext, request: SignRequest) -> SignResult:
 
     async def decide(state: NoteSigning) -> Decision:
         check_can_sign(state, party_id, digest, request.intent_confirmed)
-        facts = signer_facts(state, party_id, ref)
+        facts = signer_facts(state, party_id, ref, check_of(state, authorisation))
         signature = keys.sign(ctx, key, authorisation, message_to_sign(state, facts), SIGN_FORMAT)
-        signed = SignedBy(signature, authorisation.ticket_id, authorisation.method)
-        return Decision([party_signed(state, facts, ref, signed)], [save_handwriting])
+        return Decision([party_signed(state, facts, ref, signature)], [save_handwriting])
 
     appended = await decide_and_append(ctx, note_id, actor(party_id), decide)
     event = appended.envelopes[0].payload

@@ -8,7 +8,12 @@ from datetime import datetime
 from services.signing.adapters import tables
 from services.signing.application import keys
 from services.signing.application.appending import Decision, Effect, decide_and_append, load
-from services.signing.application.common import parse_handwriting, redeem, require_identity
+from services.signing.application.common import (
+    check_of,
+    parse_handwriting,
+    redeem,
+    require_identity,
+)
 from services.signing.application.context import SigningContext
 from services.signing.application.models import (
     AnswerVoidRequest,
@@ -20,7 +25,7 @@ from services.signing.application.models import (
 from services.signing.application.signing import actor
 from services.signing.domain import voiding
 from services.signing.domain.messages import VOID_FORMAT, void_message
-from services.signing.domain.signatures import SignedBy, require_intent
+from services.signing.domain.signatures import require_intent
 from services.signing.domain.state import NoteSigning
 from shared.store import Transaction
 
@@ -54,12 +59,11 @@ async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> Void
 
     async def decide(state: NoteSigning) -> Decision:
         text = voiding.check_can_request(state, party_id, code, request.reason_text, True)
-        facts = voiding.requester_facts(state, party_id, ref)
-        void = voiding.void_facts(state, void_id, code, text)
-        signature = keys.sign(ctx, key, authorisation, void_message(void, facts), VOID_FORMAT)
-        signed = SignedBy(signature, authorisation.ticket_id, authorisation.method)
+        facts = voiding.requester_facts(state, party_id, ref, check_of(state, authorisation))
         expires_at = ctx.clock() + ctx.settings.void_ttl
-        event = voiding.void_requested(state, void, facts, ref, signed, expires_at)
+        void = voiding.void_facts(state, void_id, code, text, expires_at)
+        signature = keys.sign(ctx, key, authorisation, void_message(void, facts), VOID_FORMAT)
+        event = voiding.void_requested(state, void, facts, ref, signature)
         return Decision([event], [save_handwriting, _opens(note_id, void_id, expires_at)])
 
     appended = await decide_and_append(ctx, note_id, actor(party_id), decide)
@@ -85,11 +89,11 @@ async def sign_void(ctx: SigningContext, request: SignVoidRequest) -> StatusResu
     async def decide(state: NoteSigning) -> Decision:
         now = ctx.clock()
         void = voiding.check_can_answer(state, party_id, void_id, now)
-        facts = voiding.countersigner_facts(state, party_id, void, ref)
+        check = check_of(state, authorisation)
+        facts = voiding.countersigner_facts(state, party_id, void, ref, check)
         message = void_message(voiding.open_void_facts(state, void), facts)
         signature = keys.sign(ctx, key, authorisation, message, VOID_FORMAT)
-        signed = SignedBy(signature, authorisation.ticket_id, authorisation.method)
-        events = voiding.void_signed(state, void, facts, ref, signed, now)
+        events = voiding.void_signed(state, void, facts, ref, signature, now)
         return Decision(list(events), [save_handwriting, _closes(note_id)])
 
     appended = await decide_and_append(ctx, note_id, actor(party_id), decide)

@@ -10,14 +10,15 @@ import uuid
 
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.messages import SignerFacts, signing_message
-from services.signing.domain.signatures import (
-    SignedBy,
-    require_intent,
-    require_party,
-    signer_check,
-)
+from services.signing.domain.signatures import require_intent, require_party
 from services.signing.domain.state import NoteSigning, Status
-from shared.catalogue.signing import HandwritingRef, PartySigned, SignatureDeclined
+from shared.catalogue.signing import (
+    DigitalSignature,
+    HandwritingRef,
+    PartySigned,
+    SignatureDeclined,
+    SignerCheck,
+)
 
 _CLOSED = {
     Status.DECLINED: (
@@ -89,15 +90,15 @@ def check_can_sign(
 
 
 def signer_facts(
-    state: NoteSigning, party_id: uuid.UUID, handwriting: HandwritingRef
+    state: NoteSigning, party_id: uuid.UUID, handwriting: HandwritingRef, check: SignerCheck
 ) -> SignerFacts:
     previous = state.signatures[-1].signature.value if state.signatures else None
     return SignerFacts(
         party_id=party_id,
         role=state.role_of(party_id) or "",
-        identity_commitment=state.identity_commitment_of(party_id),
         handwriting_digest=handwriting.digest,
         previous_signature=previous,
+        check=check,
     )
 
 
@@ -109,7 +110,10 @@ def message_to_sign(state: NoteSigning, facts: SignerFacts) -> bytes:
 
 
 def party_signed(
-    state: NoteSigning, facts: SignerFacts, handwriting: HandwritingRef, signed: SignedBy
+    state: NoteSigning,
+    facts: SignerFacts,
+    handwriting: HandwritingRef,
+    signature: DigitalSignature,
 ) -> PartySigned:
     assert state.opened is not None
     return PartySigned(
@@ -120,9 +124,9 @@ def party_signed(
         document_digest=state.opened.document_digest,
         sequence=len(state.signatures) + 1,
         previous_signature=facts.previous_signature,
-        signature=signed.signature,
+        signature=signature,
         handwriting=handwriting,
-        check=signer_check(facts, signed),
+        check=facts.check,
     )
 
 

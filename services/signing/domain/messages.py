@@ -10,8 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from shared.events import canonical_bytes, digest
+from shared.catalogue.signing import SignerCheck
+from shared.events import canonical_bytes, digest, format_utc
 
 SIGN_FORMAT = "jietiao.sign.v1"
 VOID_FORMAT = "jietiao.void.v1"
@@ -19,22 +21,29 @@ VOID_FORMAT = "jietiao.void.v1"
 
 @dataclass(frozen=True)
 class SignerFacts:
-    """Who signs, with what handwriting, after which signature."""
+    """Who signs, with what handwriting, after which signature, authorised by which check."""
 
     party_id: uuid.UUID
     role: str
-    identity_commitment: str
     handwriting_digest: str
     previous_signature: str | None
+    check: SignerCheck
+
+    @property
+    def identity_commitment(self) -> str:
+        return self.check.identity_commitment
 
 
 def _signer(facts: SignerFacts) -> dict[str, object]:
     return {
         "party_id": str(facts.party_id),
         "role": facts.role,
-        "identity_commitment": facts.identity_commitment,
+        "identity_commitment": facts.check.identity_commitment,
         "handwriting_digest": facts.handwriting_digest,
         "previous_signature": facts.previous_signature,
+        "ticket_id": str(facts.check.ticket_id),
+        "method": facts.check.method,
+        "intent_version": facts.check.intent_version,
     }
 
 
@@ -61,6 +70,7 @@ class VoidFacts:
     final_digest: str
     reason_code: str
     reason_text: str
+    expires_at: datetime
 
 
 def void_message(void: VoidFacts, signer: SignerFacts) -> bytes:
@@ -72,6 +82,7 @@ def void_message(void: VoidFacts, signer: SignerFacts) -> bytes:
             "void_id": str(void.void_id),
             "final_digest": void.final_digest,
             "reason": {"code": void.reason_code, "text": void.reason_text},
+            "expires_at": format_utc(void.expires_at),
             "signer": _signer(signer),
         }
     )

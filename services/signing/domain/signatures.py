@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from services.signing.domain.errors import SigningRefused
-from services.signing.domain.messages import SignerFacts
 from services.signing.domain.state import NoteSigning
-from shared.catalogue.signing import DigitalSignature, SignerCheck
+from shared.catalogue.signing import SignerCheck
 
 # The statement the signer confirms; its version is recorded with every signature.
 INTENT_VERSION = "intent-2026-01"
 INTENT_TEXT = "本人已阅读并理解上述全部内容，确认其真实有效，自愿签署。"
-
-
-@dataclass(frozen=True)
-class SignedBy:
-    """What the key vault and the identity service contributed to one signature."""
-
-    signature: DigitalSignature
-    ticket_id: uuid.UUID
-    method: str
 
 
 def require_intent(confirmed: bool) -> None:
@@ -44,10 +33,13 @@ def require_party(state: NoteSigning, party_id: uuid.UUID) -> str:
     return role
 
 
-def signer_check(facts: SignerFacts, signed: SignedBy) -> SignerCheck:
+def signer_check(
+    state: NoteSigning, party_id: uuid.UUID, ticket_id: uuid.UUID, method: str
+) -> SignerCheck:
+    """How the signer was authorised (identity's redeemed ticket); it is part of what is signed."""
     return SignerCheck(
-        ticket_id=signed.ticket_id,
-        method=signed.method,
-        identity_commitment=facts.identity_commitment,
+        ticket_id=ticket_id,
+        method=method,
+        identity_commitment=state.identity_commitment_of(party_id),
         intent_version=INTENT_VERSION,
     )

@@ -4,12 +4,23 @@ change to the terms, a handwriting hash or the signing order makes verification 
 from __future__ import annotations
 
 import copy
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+
+from pydantic import BaseModel
 
 from services.signing.domain.decisions import message_to_sign, party_signed, signer_facts
 from services.signing.domain.messages import SIGN_FORMAT
 from services.signing.domain.verification import verify_note
-from shared.catalogue.signing import PartySigned, VoidRequested
+from shared.catalogue.signing import (
+    NoteCompleted,
+    NoteVoided,
+    PartySigned,
+    VoidRequested,
+    VoidSigned,
+)
 from shared.events import Envelope, EventPayload
 from tests.signing.support import (
     Note,
@@ -148,9 +159,68 @@ def test_a_counterparty_signing_first_does_not_verify_even_with_a_valid_signatur
     counterparty = Signer(note.counterparty)
     state = stream.drafting(note.frozen())
     ref = counterparty.handwriting.ref()
-    facts = signer_facts(state, note.counterparty, ref)  # bypasses the order check
-    signed = counterparty.signed_by(message_to_sign(state, facts), SIGN_FORMAT)
-    stream.add(party_signed(state, facts, ref, signed))
+    facts = signer_facts(state, note.counterparty, ref, counterparty.check(state))
+    signature = counterparty.signature(message_to_sign(state, facts), SIGN_FORMAT)
+    stream.add(party_signed(state, facts, ref, signature))  # no order check on this path
     verdict = verify_note(events_of(note, stream, counterparty))
     assert not verdict.valid
     assert verdict.problems == ["the signers or their order differ from the note's signing order"]
+
+
+def _changed(value: object) -> object:
+    """The value with one small change of its kind (one character, one unit, one second)."""
+    if isinstance(value, str):
+        return flip(value)
+    if isinstance(value, bool) or value is None:
+        return "x"
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, datetime):
+        return value + timedelta(seconds=1)
+    if isinstance(value, uuid.UUID):
+        return uuid.uuid4()
+    raise TypeError(type(value))
+
+
+def variants(model: BaseModel) -> Iterator[tuple[str, BaseModel]]:
+    """The model with each leaf field changed in turn, with the field's path."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            for path, changed in variants(value):
+                yield f"{name}.{path}", model.model_copy(update={name: changed})
+        else:
+            yield name, model.model_copy(update={name: _changed(value)})
+
+
+def test_a_change_to_any_field_of_any_signature_event_is_detected() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    sign_void(stream, initiator, request_void(stream, counterparty, "other", "已还清"))
+    events = events_of(note, stream, initiator, counterparty)
+    assert verify_note(events).valid
+    signed_kinds = (PartySigned, VoidRequested, VoidSigned, NoteVoided)
+    undetected = [
+        f"{events[i].event_type}.{path}"
+        for i, event in enumerate(events)
+        if isinstance(event.payload, signed_kinds)
+        for path, changed in variants(event.payload)
+        if verify_note(replaced(events, i, changed)).valid  # type: ignore[arg-type]
+    ]
+    # When a void took effect is the service's word, anchored by the evidence log; no party signs
+    # it (as NoteCompleted's completed_at).
+    assert undetected == ["NoteVoided.voided_at"]
+
+
+def test_a_completion_naming_other_signers_or_another_digest_is_detected() -> None:
+    note, stream, initiator, counterparty = completed_iou()
+    events = events_of(note, stream, initiator, counterparty)
+    i = index_of(events, NoteCompleted)
+    completed = events[i].payload
+    assert isinstance(completed, NoteCompleted)
+    for changes in (
+        {"signers": (note.initiator,)},
+        {"final_digest": flip(completed.final_digest)},
+        {"document_digest": flip(completed.document_digest)},
+        {"note_version": 2},
+    ):
+        assert not verify_note(replaced(events, i, completed.model_copy(update=changes))).valid

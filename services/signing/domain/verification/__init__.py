@@ -14,7 +14,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from services.signing.domain.drafting_facts import opened_from
-from services.signing.domain.messages import SignerFacts, final_digest, signing_message
+from services.signing.domain.messages import (
+    SIGN_FORMAT,
+    SignerFacts,
+    final_digest,
+    signing_message,
+)
 from services.signing.domain.verification.checks import (
     Keys,
     Verdict,
@@ -45,14 +50,15 @@ def _verify_signatures(
     if [s.party_id for s in signed] != list(expected):
         verdict.problems.append("the signers or their order differ from the note's signing order")
     previous: str | None = None
-    for s in signed:
+    for sequence, s in enumerate(signed, start=1):
+        claims = (s.note_id, s.document_digest, s.sequence, s.previous_signature)
+        if claims != (note_id, recomputed, sequence, previous):
+            verdict.problems.append(f"party {s.party_id} claims another note, digest or place")
         if commitments.get(s.party_id) != s.check.identity_commitment:
             verdict.problems.append(f"identity commitment of party {s.party_id} is not the note's")
         check_handwriting(s.handwriting, s.party_id, verdict)
-        facts = SignerFacts(
-            s.party_id, s.role, s.check.identity_commitment, s.handwriting.digest, previous
-        )
-        message = signing_message(note_id, frozen.note_version, recomputed, facts)
+        facts = SignerFacts(s.party_id, s.role, s.handwriting.digest, previous, s.check)
+        message = (SIGN_FORMAT, signing_message(note_id, frozen.note_version, recomputed, facts))
         check_signature(keys, s.party_id, s.signature, message, verdict)
         verdict.signers.append(s.party_id)
         previous = s.signature.value
@@ -83,6 +89,8 @@ def verify_note(
     if not completions:
         return verdict
     completed = completions[-1]
+    if list(completed.signers) != verdict.signers:
+        verdict.problems.append("the completion names other signers than those who signed")
     if (
         final != completed.final_digest
         or completed.document_digest != digest(frozen[-1].document).hex()
@@ -90,11 +98,6 @@ def verify_note(
         verdict.problems.append(
             "the completion's final digest does not match the document and signatures"
         )
-    verify_voids(
-        uuid.UUID(str(frozen[-1].document.get("note_id"))),
-        events,
-        completed.final_digest,
-        keys,
-        verdict,
-    )
+    note_id = uuid.UUID(str(frozen[-1].document.get("note_id")))
+    verify_voids(note_id, events, completed.final_digest, keys, verdict)
     return verdict

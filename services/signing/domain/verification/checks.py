@@ -50,14 +50,22 @@ def payloads(events: Sequence[Envelope], kind: type[T]) -> list[tuple[Envelope, 
 
 
 def check_signature(
-    keys: Keys, party_id: uuid.UUID, signature: DigitalSignature, message: bytes, verdict: Verdict
+    keys: Keys,
+    party_id: uuid.UUID,
+    signature: DigitalSignature,
+    message: tuple[str, bytes],
+    verdict: Verdict,
 ) -> None:
+    """`message` is the format the signature must claim and the bytes it must cover."""
+    message_format, signed_bytes = message
+    if (signature.algorithm, signature.message_format) != ("Ed25519", message_format):
+        verdict.problems.append(f"signature of party {party_id} claims another kind of message")
     key = keys.public.get(signature.key_id)
     if key is None or keys.owner.get(signature.key_id, party_id) != party_id:
         verdict.problems.append(f"no published key {signature.key_id} of party {party_id}")
         return
     try:
-        public_key(key).verify(unb64(signature.value), message)
+        public_key(key).verify(unb64(signature.value), signed_bytes)
     except (InvalidSignature, ValueError):
         verdict.problems.append(f"signature of party {party_id} does not verify")
 

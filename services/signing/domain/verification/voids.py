@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from services.signing.domain.messages import SignerFacts, VoidFacts, void_message
+from services.signing.domain.messages import VOID_FORMAT, SignerFacts, VoidFacts, void_message
 from services.signing.domain.verification.checks import (
     Keys,
     Verdict,
@@ -25,11 +25,21 @@ def _check(
     previous: str | None,
     verdict: Verdict,
 ) -> None:
-    facts = SignerFacts(
-        party_id, signed.role, signed.check.identity_commitment, signed.handwriting.digest, previous
-    )
+    facts = SignerFacts(party_id, signed.role, signed.handwriting.digest, previous, signed.check)
     check_handwriting(signed.handwriting, party_id, verdict)
-    check_signature(keys, party_id, signed.signature, void_message(void, facts), verdict)
+    message = (VOID_FORMAT, void_message(void, facts))
+    check_signature(keys, party_id, signed.signature, message, verdict)
+
+
+def _void(note_id: uuid.UUID, request: VoidRequested, final: str) -> VoidFacts:
+    return VoidFacts(
+        note_id,
+        request.void_id,
+        final,
+        request.reason_code,
+        request.reason_text,
+        request.expires_at,
+    )
 
 
 def verify_voids(
@@ -44,13 +54,25 @@ def verify_voids(
                 f"void {answer.void_id} is not countersigned by the other party"
             )
             continue
-        void = VoidFacts(note_id, request.void_id, final, request.reason_code, request.reason_text)
-        _check(keys, void, answer, answer.party_id, request.signature.value, verdict)
+        _check(
+            keys,
+            _void(note_id, request, final),
+            answer,
+            answer.party_id,
+            request.signature.value,
+            verdict,
+        )
         countersigned.add(answer.void_id)
     for request in requests.values():
-        void = VoidFacts(note_id, request.void_id, final, request.reason_code, request.reason_text)
-        _check(keys, void, request, request.requested_by, None, verdict)
+        if request.final_digest != final:
+            verdict.problems.append(f"void {request.void_id} names another final digest")
+        _check(keys, _void(note_id, request, final), request, request.requested_by, None, verdict)
     for _, voided in payloads(events, NoteVoided):
-        if voided.void_id not in countersigned or voided.final_digest != final:
+        request = requests.get(voided.void_id)
+        reason = request.reason_code if request else None
+        if voided.void_id not in countersigned or (voided.final_digest, reason) != (
+            final,
+            voided.reason_code,
+        ):
             verdict.problems.append(f"void {voided.void_id} lacks both parties' signatures")
         verdict.voided = True

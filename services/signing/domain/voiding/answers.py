@@ -8,13 +8,15 @@ from datetime import datetime
 
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.messages import SignerFacts, VoidFacts
-from services.signing.domain.signatures import SignedBy, require_party, signer_check
+from services.signing.domain.signatures import require_party
 from services.signing.domain.state import NoteSigning, OpenVoid, Status
 from services.signing.domain.voiding.common import MAX_REASON_TEXT, require_completed
 from services.signing.domain.voiding.requests import void_facts
 from shared.catalogue.signing import (
+    DigitalSignature,
     HandwritingRef,
     NoteVoided,
+    SignerCheck,
     VoidDeclined,
     VoidExpired,
     VoidSigned,
@@ -56,19 +58,23 @@ def check_can_answer(
 
 
 def countersigner_facts(
-    state: NoteSigning, party_id: uuid.UUID, void: OpenVoid, handwriting: HandwritingRef
+    state: NoteSigning,
+    party_id: uuid.UUID,
+    void: OpenVoid,
+    handwriting: HandwritingRef,
+    check: SignerCheck,
 ) -> SignerFacts:
     return SignerFacts(
         party_id=party_id,
         role=state.role_of(party_id) or "",
-        identity_commitment=state.identity_commitment_of(party_id),
         handwriting_digest=handwriting.digest,
         previous_signature=void.signature,
+        check=check,
     )
 
 
 def open_void_facts(state: NoteSigning, void: OpenVoid) -> VoidFacts:
-    return void_facts(state, void.void_id, void.reason_code, void.reason_text)
+    return void_facts(state, void.void_id, void.reason_code, void.reason_text, void.expires_at)
 
 
 def void_signed(
@@ -76,7 +82,7 @@ def void_signed(
     void: OpenVoid,
     facts: SignerFacts,
     handwriting: HandwritingRef,
-    signed: SignedBy,
+    signature: DigitalSignature,
     now: datetime,
 ) -> list[VoidSigned | NoteVoided]:
     assert state.final_digest is not None
@@ -85,9 +91,9 @@ def void_signed(
             void_id=void.void_id,
             party_id=facts.party_id,
             role=facts.role,
-            signature=signed.signature,
+            signature=signature,
             handwriting=handwriting,
-            check=signer_check(facts, signed),
+            check=facts.check,
         ),
         NoteVoided(
             void_id=void.void_id,

@@ -8,15 +8,16 @@ from datetime import datetime
 
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.messages import SignerFacts, VoidFacts
-from services.signing.domain.signatures import (
-    SignedBy,
-    require_intent,
-    require_party,
-    signer_check,
-)
+from services.signing.domain.signatures import require_intent, require_party
 from services.signing.domain.state import NoteSigning
 from services.signing.domain.voiding.common import MAX_REASON_TEXT, require_completed
-from shared.catalogue.signing import HandwritingRef, VoidReason, VoidRequested
+from shared.catalogue.signing import (
+    DigitalSignature,
+    HandwritingRef,
+    SignerCheck,
+    VoidReason,
+    VoidRequested,
+)
 
 
 def _require_reason(code: VoidReason, text: str) -> str:
@@ -55,20 +56,22 @@ def check_can_request(
     return reason_text
 
 
-def void_facts(state: NoteSigning, void_id: uuid.UUID, code: str, text: str) -> VoidFacts:
+def void_facts(
+    state: NoteSigning, void_id: uuid.UUID, code: str, text: str, expires_at: datetime
+) -> VoidFacts:
     assert state.final_digest is not None
-    return VoidFacts(state.note_id, void_id, state.final_digest, code, text)
+    return VoidFacts(state.note_id, void_id, state.final_digest, code, text, expires_at)
 
 
 def requester_facts(
-    state: NoteSigning, party_id: uuid.UUID, handwriting: HandwritingRef
+    state: NoteSigning, party_id: uuid.UUID, handwriting: HandwritingRef, check: SignerCheck
 ) -> SignerFacts:
     return SignerFacts(
         party_id=party_id,
         role=state.role_of(party_id) or "",
-        identity_commitment=state.identity_commitment_of(party_id),
         handwriting_digest=handwriting.digest,
         previous_signature=None,
+        check=check,
     )
 
 
@@ -77,8 +80,7 @@ def void_requested(
     void: VoidFacts,
     facts: SignerFacts,
     handwriting: HandwritingRef,
-    signed: SignedBy,
-    expires_at: datetime,
+    signature: DigitalSignature,
 ) -> VoidRequested:
     return VoidRequested(
         void_id=void.void_id,
@@ -87,8 +89,8 @@ def void_requested(
         reason_code=void.reason_code,  # checked by the command model
         reason_text=void.reason_text,
         final_digest=void.final_digest,
-        expires_at=expires_at,
-        signature=signed.signature,
+        expires_at=void.expires_at,
+        signature=signature,
         handwriting=handwriting,
-        check=signer_check(facts, signed),
+        check=facts.check,
     )
