@@ -6,11 +6,13 @@ note stream, in signing's own store). A party's signing key has a stream of its 
 
 How the signatures chain (see `services.signing.domain.messages` for the exact bytes): each
 signer signs, with their own Ed25519 key, the RFC 8785 bytes of a document naming the note, the
-document digest, their handwriting hash, their identity commitment and the signature before
-theirs (none for the first). So the initiator signs the document digest and the counterparty
-countersigns digest ‖ initiator's signature ‖ own identity commitment; any later change to the
-terms, a handwriting hash or the order breaks a signature. A void is signed the same way over
-the final digest ‖ reason.
+document digest, their handwriting hash, their identity commitment, the identity ticket and
+intent statement that authorised them (`check`) and the signature before theirs (none for the
+first). So the initiator signs the document digest and the counterparty countersigns digest ‖
+initiator's signature ‖ own identity commitment; any later change to the terms, a handwriting
+hash or the order breaks a signature (`services.signing.domain.verification.verify_note` checks
+all of it from the events and the published keys). A void is signed the same way over the final
+digest ‖ reason ‖ expiry.
 
 Digests are hex SHA-256; signatures and public keys are base64 (standard alphabet, padded).
 Nothing here is personal data in clear: handwriting appears only as hashes.
