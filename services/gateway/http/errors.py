@@ -7,10 +7,11 @@ code not listed is a business rule the input broke (422). Nothing here ever carr
 from __future__ import annotations
 
 import asyncio
+import html
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel
@@ -127,7 +128,29 @@ def from_rejection(rejected: CommandRejected) -> ApiError:
     return ApiError(status_of(code), code, rejected.message, rejected.message_zh, rejected.field)
 
 
-def _reply(error: ApiError) -> JSONResponse:
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _page(error: ApiError) -> HTMLResponse:
+    # A browser opening a page gets the same answer as a page, in Chinese (escaped: no markup
+    # from a message can reach the page).
+    text = html.escape(error.body.message_zh)
+    body = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="stylesheet" href="/static/app.css"><title>借条</title>'
+        f'<main><h1>{error.status}</h1><p class="error">{text}</p>'
+        '<a class="button" href="/notes">返回我的借条</a></main>'
+    )
+    return HTMLResponse(body, status_code=error.status)
+
+
+def _reply(error: ApiError, request: Request | None = None) -> Response:
+    if request is not None and _wants_page(request):
+        return _page(error)
     headers = {"Retry-After": "60"} if error.status == 429 else None
     return JSONResponse(error.body.model_dump(), status_code=error.status, headers=headers)
 
@@ -139,15 +162,15 @@ def _field_of(loc: tuple[int | str, ...]) -> str | None:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        return _reply(error)
+    async def api_error(request: Request, error: ApiError) -> Response:
+        return _reply(error, request)
 
     @app.exception_handler(CommandRejected)
-    async def rejected(_: Request, error: CommandRejected) -> JSONResponse:
-        return _reply(from_rejection(error))
+    async def rejected(request: Request, error: CommandRejected) -> Response:
+        return _reply(from_rejection(error), request)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(_: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
         message = str(first.get("msg", "invalid request"))
         loc = tuple(first.get("loc", ()))
@@ -157,9 +180,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404:
-            return _reply(not_found())
+            return _reply(not_found(), request)
         if error.status_code == 405:
             return _reply(ApiError(405, "method_not_allowed", "method not allowed", "不支持该方法"))
         return _reply(ApiError(error.status_code, "http_error", str(error.detail), "请求失败"))
@@ -167,13 +190,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NatsTimeoutError)
     @app.exception_handler(NoRespondersError)
     @app.exception_handler(asyncio.TimeoutError)
-    async def unavailable(_: Request, error: Exception) -> JSONResponse:
+    async def unavailable(_: Request, error: Exception) -> Response:
         log.warning("service unavailable", error=type(error).__name__)
         return _reply(
             ApiError(503, "unavailable", "a service is unavailable, try again", "服务暂不可用")
         )
 
     @app.exception_handler(Exception)
-    async def internal(_: Request, error: Exception) -> JSONResponse:
+    async def internal(_: Request, error: Exception) -> Response:
         log.exception("request failed")
         return _reply(ApiError(500, "internal", "internal error", "内部错误"))

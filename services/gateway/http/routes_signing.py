@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Response
 
 from services.gateway.http import models as m
 from services.gateway.http.auth import Gateway, Session, gateway, require_session
-from services.gateway.http.errors import ApiError
+from services.gateway.http.errors import ApiError, not_found
 from services.gateway.http.routes_notes import note_for, signing_state
 
 router = APIRouter(prefix="/api/v1", tags=["signing"])
@@ -51,6 +51,20 @@ async def ticket(gw: Gateway, me: Session, note_id: uuid.UUID, digest: str, purp
     return str(issued["ticket"])
 
 
+async def keep_handwriting(
+    gw: Gateway, note_id: uuid.UUID, me: Session, purpose: str, body: m.SignIn
+) -> None:
+    await gw.store.pool.execute(
+        f"INSERT INTO {gw.store.schema}.handwriting (note_id, party_id, purpose, png) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (note_id, party_id, purpose) "
+        "DO UPDATE SET png = excluded.png, created_at = now()",
+        note_id,
+        me.party_id,
+        purpose,
+        base64.b64decode(body.handwriting.png_base64),
+    )
+
+
 def _require_intent(body: m.SignIn) -> None:
     if not body.intent_confirmed:
         raise ApiError(
@@ -72,7 +86,7 @@ async def sign(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, 
         raise _conflict(
             "not_open_for_signing", "the note is not open for signing", "借条不在签署中"
         )
-    return await gw.call(
+    signed = await gw.call(
         "signing",
         "sign",
         {
@@ -84,6 +98,8 @@ async def sign(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, 
             "handwriting": body.handwriting.model_dump(),
         },
     )
+    await keep_handwriting(gw, note_id, me, "sign", body)
+    return signed
 
 
 @router.post("/notes/{note_id}/decline", response_model=m.ResultOut)
@@ -186,6 +202,25 @@ async def withdraw_void(note_id: uuid.UUID, gw: GW, me: Me) -> dict[str, Any]:
 async def signatures(note_id: uuid.UUID, gw: GW, me: Me) -> dict[str, Any]:
     await note_for(gw, note_id, me)
     return await gw.call("signing", "get_signatures", {"note_id": str(note_id)})
+
+
+@router.get(
+    "/notes/{note_id}/handwriting/{party_id}.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def handwriting(note_id: uuid.UUID, party_id: uuid.UUID, gw: GW, me: Me) -> Response:
+    """A party's handwritten signature on the note, for the note's parties."""
+    await note_for(gw, note_id, me)
+    png = await gw.store.pool.fetchval(
+        f"SELECT png FROM {gw.store.schema}.handwriting "
+        "WHERE note_id = $1 AND party_id = $2 AND purpose = 'sign'",
+        note_id,
+        party_id,
+    )
+    if png is None:
+        raise not_found("party_id")
+    return Response(bytes(png), media_type="image/png")
 
 
 @router.get(
