@@ -37,14 +37,15 @@ def check_leaves(leaves: Sequence[StoredLeaf]) -> tuple[list[Finding], MemoryTre
                 and entry.version == leaf.version
                 and entry.stream_id == str(leaf.stream_id)
             )
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):
             intact, entry = False, None
         if not intact:
             findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", "entry and hash differ"))
-        link = chain_hash(link, leaf.leaf_hash)
-        if link != leaf.chain_hash:
+        # Each link must cover the link stored before it: a changed entry breaks its own link
+        # (and a changed link its successor's), without flagging the whole rest of the log.
+        if chain_hash(link, leaf.leaf_hash) != leaf.chain_hash:
             findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", "hash chain breaks here"))
-            link = leaf.chain_hash
+        link = leaf.chain_hash
         tree.append(entry.leaf_hash() if entry else leaf.leaf_hash)
     return findings, tree
 
@@ -145,3 +146,18 @@ def check_published_checkpoints(
                 Finding(CHECKPOINT_ROLLED_BACK, f"checkpoint {size}", "published, then removed")
             )
     return findings
+
+
+def check_against_seen(
+    size: int, root: bytes, checkpoints: Sequence[Checkpoint], tree: MemoryTree
+) -> list[Finding]:
+    """What an earlier audit saw must still hold: a monitor's memory against rollbacks and forks."""
+    latest = checkpoints[-1].size if checkpoints else 0
+    if size > latest:
+        detail = f"seen before, the log is now at {latest}"
+        return [Finding(CHECKPOINT_ROLLED_BACK, f"checkpoint {size}", detail)]
+    if size and (size > tree.size or tree.root_at(size) != root):
+        return [
+            Finding(CHECKPOINT_FORGED, f"checkpoint {size}", "differs from the one seen before")
+        ]
+    return []

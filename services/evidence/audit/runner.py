@@ -16,8 +16,6 @@ import nats
 from nats.aio.client import Client as NatsClient
 
 from services.evidence.audit.findings import (
-    CHECKPOINT_FORGED,
-    CHECKPOINT_ROLLED_BACK,
     LEAF_REMOVED,
     STATE_MISMATCH,
     AuditReport,
@@ -30,6 +28,7 @@ from services.evidence.audit.load import (
     schema_exists,
 )
 from services.evidence.audit.log_checks import (
+    check_against_seen,
     check_checkpoints,
     check_leaves,
     check_published_checkpoints,
@@ -143,24 +142,13 @@ class Audit:
         return [Finding(STATE_MISMATCH, f"{service} {s}", d) for s, d in await hook(pool, schema)]
 
     def _against_state_file(self, checkpoints: list[Checkpoint], tree: MemoryTree) -> list[Finding]:
-        """What an earlier audit saw must still hold: a monitor's memory against rollbacks."""
         path = self.options.state_path
         if path is None or not path.exists():
             return []
         seen = json.loads(path.read_text())
-        size, root = int(seen["size"]), base64.b64decode(seen["root"])
-        latest = checkpoints[-1].size if checkpoints else 0
-        if size > latest:
-            return [
-                Finding(
-                    CHECKPOINT_ROLLED_BACK, f"checkpoint {size}", f"seen before, log is at {latest}"
-                )
-            ]
-        if size and (size > tree.size or tree.root_at(size) != root):
-            return [
-                Finding(CHECKPOINT_FORGED, f"checkpoint {size}", "differs from the one seen before")
-            ]
-        return []
+        return check_against_seen(
+            int(seen["size"]), base64.b64decode(seen["root"]), checkpoints, tree
+        )
 
     def _save_state(self, latest: Checkpoint, note: str) -> None:
         assert self.options.state_path is not None
