@@ -31,9 +31,11 @@ DRAFTING_EVENTS = frozenset(
 
 
 def _text(document: dict[str, object], *path: str) -> str:
+    # A document without these is a contract break with drafting: the consumer dead-letters it.
     node: object = document
     for key in path:
-        assert isinstance(node, dict), f"document.{'.'.join(path)} is missing"
+        if not isinstance(node, dict) or key not in node:
+            raise ValueError(f"the frozen document has no {'.'.join(path)}")
         node = node[key]
     return str(node)
 
