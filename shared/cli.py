@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -63,6 +64,19 @@ def audit(
     from services.evidence.audit.console import audit_command
 
     raise typer.Exit(audit_command(report, key or [], state, grace, jetstream))
+
+
+@app.command("evidence-pack")
+def evidence_pack(
+    note_id: Annotated[uuid.UUID, typer.Argument(help="The note whose evidence to fetch.")],
+    out: Annotated[Path, typer.Option(help="Where to write the pack (JSON).")] = Path(
+        "evidence-pack.json"
+    ),
+) -> None:
+    """Fetch a note's evidence pack from the running evidence service."""
+    from services.evidence.fetch import evidence_pack_command
+
+    raise typer.Exit(evidence_pack_command(note_id, out))
 
 
 def _register_up() -> None:

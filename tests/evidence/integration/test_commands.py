@@ -51,16 +51,19 @@ async def client(
 
 
 async def verify_cli(path: Path, *keys: str) -> tuple[int, str]:
+    return await cli("verify", str(path), *[f"--key={k}" for k in keys])
+
+
+async def cli(*args: str, namespace: str = "") -> tuple[int, str]:
+    env = {**os.environ, **({"JIETIAO_NAMESPACE": namespace} if namespace else {})}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "shared.cli",
-        "verify",
-        str(path),
-        *[f"--key={k}" for k in keys],
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-        env=dict(os.environ),
+        env=env,
     )
     out, _ = await proc.communicate()
     assert proc.returncode is not None
@@ -94,7 +97,11 @@ async def test_receipts_packs_and_proofs_over_nats_verify_offline(
     pack = (await client.call("evidence", "evidence_pack", {"note_id": str(note_id)}))["document"]
     assert len(pack["receipts"]) == 4
     path = tmp_path / "pack.json"
-    path.write_text(json.dumps(pack))
+    code, out = await cli(
+        "evidence-pack", str(note_id), "--out", str(path), namespace=settings.namespace
+    )
+    assert code == 0, out
+    assert json.loads(path.read_text())["receipts"] == pack["receipts"]
     code, out = await verify_cli(path, vkey)
     assert code == 0, out
     assert "VERIFIED" in out
