@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from services.signing.domain.errors import SigningRefused
@@ -86,3 +88,28 @@ def test_the_png_must_be_a_readable_non_blank_png_of_bounded_size() -> None:
     assert code_of(strokes, blank_png()) == "handwriting_empty"
     assert code_of(strokes, blank_png((3000, 10))) == "handwriting_oversized"
     assert code_of(strokes, b"\x89PNG\r\n\x1a\n" + bytes(MAX_PNG_BYTES)) == "handwriting_oversized"
+
+
+coordinates = st.one_of(st.floats(min_value=-10, max_value=5000), st.just(float("nan")))
+points = st.tuples(coordinates, coordinates, st.integers(min_value=-5, max_value=700_000))
+
+
+def outcome(strokes: list[list[Point]]) -> tuple[str, str | None]:
+    try:
+        validated_handwriting(strokes, handwriting_png())
+    except SigningRefused as refused:
+        return refused.code, refused.field
+    return "accepted", None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(points, max_size=30), max_size=5))
+def test_any_strokes_are_either_accepted_or_refused_with_a_handwriting_code(
+    strokes: list[list[Point]],
+) -> None:
+    code, field = outcome(strokes)
+    if code == "accepted":
+        assert sum(len(s) for s in strokes) >= 10
+    else:
+        assert code.startswith("handwriting_")
+        assert field == "handwriting.strokes"
