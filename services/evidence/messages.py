@@ -4,13 +4,38 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 
 from services.evidence.domain.batch import Incoming
 from services.evidence.domain.pack import KEY_EVENT
 from shared.events import canonical_bytes
 
 _TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,99}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class _HasFloat(Exception):  # noqa: N818 - control flow inside the fast path only
+    pass
+
+
+def _no_floats(text: str) -> float:
+    raise _HasFloat
+
+
+def _is_canonical(body: bytes) -> dict[str, object] | None:
+    """The document if `body` is its RFC 8785 encoding, else None.
+
+    Without floats, JCS is the C-accelerated `json.dumps` with sorted keys (keys here are ASCII),
+    four times cheaper than the pure-Python encoder; a document with a float takes the slow path.
+    """
+    try:
+        doc = json.loads(body, parse_float=_no_floats)
+    except _HasFloat:
+        doc = json.loads(body)
+        return doc if isinstance(doc, dict) and canonical_bytes(doc) == body else None
+    if not isinstance(doc, dict):
+        return None
+    fast = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return doc if fast == body or canonical_bytes(doc) == body else None
 
 
 class MalformedEventError(ValueError):
@@ -18,13 +43,9 @@ class MalformedEventError(ValueError):
 
 
 def _uuid(value: object, name: str) -> str:
-    try:
-        text = str(uuid.UUID(str(value)))
-    except ValueError as error:
-        raise MalformedEventError(f"{name} is not a UUID") from error
-    if text != value:
-        raise MalformedEventError(f"{name} is not a canonical UUID")
-    return text
+    if not isinstance(value, str) or not _UUID.match(value):
+        raise MalformedEventError(f"{name} is not a UUID in canonical (lower-case) form")
+    return value
 
 
 def _uuid_or_none(value: object) -> str | None:
@@ -37,10 +58,10 @@ def _uuid_or_none(value: object) -> str | None:
 def parse_message(source: str, body: bytes) -> Incoming:
     """The leaf's fields out of a published event; the bytes must be the canonical encoding."""
     try:
-        doc = json.loads(body)
+        doc = _is_canonical(body)
     except ValueError as error:
         raise MalformedEventError(f"not JSON: {error}") from error
-    if not isinstance(doc, dict) or canonical_bytes(doc) != body:
+    if doc is None:
         raise MalformedEventError("not an event in its canonical (RFC 8785) encoding")
     event_type, version, payload = doc.get("event_type"), doc.get("version"), doc.get("payload")
     if not isinstance(event_type, str) or not _TYPE.match(event_type):
