@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean browser-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,15 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install lint
+test: install lint browser-deps
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The gateway's browser test drives Debian's Chromium (never a downloaded browser), with a CJK font.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium fonts-wqy-zenhei; \
+	  else echo "the browser test needs: sudo apt-get install chromium fonts-wqy-zenhei"; exit 1; fi; \
+	fi
 
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'
