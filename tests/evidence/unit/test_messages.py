@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.evidence.messages import MalformedEventError, parse_message
+from services.evidence.messages import MalformedEventError, _is_canonical, parse_message
 from shared.events import canonical_bytes
 
 
@@ -53,3 +56,25 @@ def test_an_unreadable_note_id_only_drops_the_index() -> None:
 def test_malformed_or_non_canonical_messages_are_refused(body: bytes) -> None:
     with pytest.raises(MalformedEventError):
         parse_message("drafting", body)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(max_size=8)
+    | st.floats(-1e15, 1e15, allow_nan=False),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), _JSON, max_size=5))
+def test_the_fast_canonical_check_agrees_with_rfc_8785(doc: dict[str, object]) -> None:
+    body = canonical_bytes(doc)
+    assert _is_canonical(body) == json.loads(body)
+    loose = json.dumps(doc, ensure_ascii=True).encode()
+    if loose != body:
+        assert _is_canonical(loose) is None
