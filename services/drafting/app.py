@@ -30,7 +30,8 @@ phone masked), the invitation token in the `invite_counterparty` reply and the
 `accept_invitation` request. These are point-to-point core NATS request/reply messages, never
 stored in a JetStream stream; events hold only commitments and the token's SHA-256.
 
-Consumed: signing's `PartySigned`, which locks the terms of the frozen version it signs.
+Consumed: signing's `PartySigned`, which locks the terms of the frozen version it signs, and
+`SignatureDeclined`, which ends the note (`NoteDeclined`).
 Calls: identity's `party_profile`, `check_age` and `match_name` (see `ports`).
 """
 
@@ -46,6 +47,7 @@ from services.drafting import api
 from services.drafting.adapters.identity import NatsIdentity
 from services.drafting.adapters.vault import ContactVault
 from services.drafting.handlers import Drafting
+from services.drafting.handlers.signatures import SIGNING_OUTCOMES
 from services.drafting.ports import IdentityPort
 from services.drafting.settings import DraftingSettings
 from services.drafting.store import NoteStore, load_lpr_table
@@ -106,9 +108,9 @@ class _Wiring:
         self.drafting = build(context.store, NatsIdentity(lambda: commands))
         register(context.broker, context.naming, self.drafting)
 
-    async def on_party_signed(self, envelope: Envelope, tx: Transaction) -> None:
+    async def on_signing_outcome(self, envelope: Envelope, tx: Transaction) -> None:
         assert self.drafting is not None, "consumers start after wiring"
-        await self.drafting.on_party_signed(envelope, tx)
+        await self.drafting.on_signing_outcome(envelope, tx)
 
 
 _wiring = _Wiring()
@@ -120,8 +122,8 @@ service = ServiceDefinition(
         Consumer(
             "drafting-locks",
             ("signing",),
-            _wiring.on_party_signed,
-            event_types=frozenset({"PartySigned"}),
+            _wiring.on_signing_outcome,
+            event_types=SIGNING_OUTCOMES,
         ),
     ),
     wire=_wiring.wire,

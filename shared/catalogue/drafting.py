@@ -204,6 +204,17 @@ class NoteTermsLocked(EventPayload):
     signature_event_id: uuid.UUID
 
 
+class NoteDeclined(EventPayload):
+    """The counterparty declined to sign the frozen version (signing's `SignatureDeclined`):
+    the note has ended and can no longer be amended, frozen or signed."""
+
+    stream_type = "note"
+
+    note_version: int
+    declined_by: uuid.UUID
+    decline_event_id: uuid.UUID
+
+
 CancelReason = Literal["withdrawn", "mistake", "other"]
 
 
@@ -225,6 +236,7 @@ __all__ = [
     "InvitationRevoked",
     "IouTerms",
     "NoteCancelled",
+    "NoteDeclined",
     "NoteDrafted",
     "NoteFrozenForSigning",
     "NoteTerms",

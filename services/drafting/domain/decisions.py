@@ -90,6 +90,10 @@ def require_initiator_can_change(note: Note, actor: uuid.UUID) -> None:
         )
     if note.status is Status.CANCELLED:
         raise NotAllowed(None, "note_cancelled", "the note was cancelled", "该借条已取消")
+    if note.status is Status.DECLINED:
+        raise NotAllowed(
+            None, "note_declined", "the counterparty declined to sign", "相对方已拒绝签署"
+        )
 
 
 def amend_terms(

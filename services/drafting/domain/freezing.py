@@ -1,4 +1,5 @@
-"""Freezing a note for signing, and locking it when signing says somebody signed.
+"""Freezing a note for signing, and locking (or ending) it when signing says somebody signed
+(or declined).
 
 The frozen document (see `document`) is what the initiator signs; its digest is published in
 `NoteFrozenForSigning`. A signature over the frozen version and digest by a party of the note
@@ -15,7 +16,7 @@ from services.drafting.domain.document import document_digest, note_document
 from services.drafting.domain.errors import NotAllowed
 from services.drafting.domain.note import Note, Status
 from services.drafting.domain.parties import require_age
-from shared.catalogue.drafting import NoteFrozenForSigning, NoteTermsLocked
+from shared.catalogue.drafting import NoteDeclined, NoteFrozenForSigning, NoteTermsLocked
 
 
 def _require_ready(note: Note) -> uuid.UUID:
@@ -91,15 +92,31 @@ class Signature:
     event_id: uuid.UUID
 
 
-def lock_on_signature(note: Note, signed: Signature) -> list[NoteTermsLocked]:
-    """Lock the terms on the first signature over the frozen version; ignore any stale one."""
-    current = (
+def _over_frozen_version(note: Note, signed: Signature) -> bool:
+    return (
         note.status is Status.FROZEN
         and signed.note_version == note.note_version
         and signed.document_digest == note.document_digest
         and signed.party_id in note.party_ids()
     )
-    if not current:
+
+
+def end_on_decline(note: Note, declined: Signature) -> list[NoteDeclined]:
+    """End the note when a party declines the frozen version; ignore a stale decline."""
+    if not _over_frozen_version(note, declined):
+        return []
+    return [
+        NoteDeclined(
+            note_version=note.note_version,
+            declined_by=declined.party_id,
+            decline_event_id=declined.event_id,
+        )
+    ]
+
+
+def lock_on_signature(note: Note, signed: Signature) -> list[NoteTermsLocked]:
+    """Lock the terms on the first signature over the frozen version; ignore any stale one."""
+    if not _over_frozen_version(note, signed):
         return []
     locked = NoteTermsLocked(
         note_version=note.note_version,

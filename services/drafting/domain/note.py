@@ -9,6 +9,7 @@ State machine (commands in `decisions`, `invitations` and `freezing`; folding in
                                                                   digest and any signature over it
                                                                   no longer apply)
     FROZEN --PartySigned(note_version, digest)--> LOCKED          (terms can never change again)
+    FROZEN --SignatureDeclined(note_version, digest)--> DECLINED  (the note has ended)
     DRAFT | FROZEN --cancel_note--> CANCELLED
 
 Invitations live beside this: while DRAFT or FROZEN and nobody has joined, the initiator may
@@ -49,6 +50,7 @@ class Status(StrEnum):
     FROZEN = "frozen"
     LOCKED = "locked"
     CANCELLED = "cancelled"
+    DECLINED = "declined"
 
 
 @dataclass(frozen=True)

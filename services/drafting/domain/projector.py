@@ -15,6 +15,7 @@ from shared.catalogue.drafting import (
     CounterpartyJoined,
     InvitationRevoked,
     NoteCancelled,
+    NoteDeclined,
     NoteDrafted,
     NoteFrozenForSigning,
     NoteTermsAmended,
@@ -127,6 +128,11 @@ def _locked(payload: NoteTermsLocked, note: Note | None, _: Envelope) -> Note:
 @_apply.register
 def _cancelled(payload: NoteCancelled, note: Note | None, _: Envelope) -> Note:
     return replace(_existing(note), status=Status.CANCELLED)
+
+
+@_apply.register
+def _declined(payload: NoteDeclined, note: Note | None, _: Envelope) -> Note:
+    return replace(_existing(note), status=Status.DECLINED)
 
 
 def fold(events: Iterable[Envelope]) -> Note | None:

@@ -11,9 +11,10 @@ import nats
 import pytest
 
 from services.drafting.domain.templates import DISCLAIMER
+from services.drafting.handlers.signatures import SIGNING_OUTCOMES
 from shared.bus.consumer import Consumer
 from shared.bus.relay import OutboxRelay
-from shared.catalogue.signing import PartySigned
+from shared.catalogue.signing import PartySigned, SignatureDeclined
 from shared.commands import CommandRejected
 from shared.config import Settings
 from shared.events import Envelope, digest
@@ -113,7 +114,7 @@ async def test_from_draft_to_locked_terms(
         signing_store, nc.jetstream(), Naming(settings.namespace), "signing"
     ).publish_pending()
     consumer = Consumer(
-        "drafting-locks", ("signing",), app.drafting.on_party_signed, frozenset({"PartySigned"})
+        "drafting-locks", ("signing",), app.drafting.on_signing_outcome, SIGNING_OUTCOMES
     )
     async with running(settings, store, consumer):
 
@@ -183,3 +184,48 @@ async def test_amending_a_frozen_note_rechecks_both_ages_on_the_new_start_date(
     )
     assert (amended["note_version"], amended["status"]) == (2, "draft")
     assert (borrower, date(2026, 5, 31)) in app.identity.age_questions
+
+
+async def test_a_declined_signature_ends_the_note(
+    app: Running, store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    lender = app.identity.add(Person("张三", date(1990, 5, 1)))
+    borrower = app.identity.add(Person(NAME, date(1995, 8, 8)))
+    note_id = uuid.UUID((await app.call("draft_note", draft_request(lender)))["note_id"])
+    own = {"note_id": str(note_id), "actor_party_id": str(lender)}
+    token = (await app.call("invite_counterparty", own))["token"]
+    await app.call("accept_invitation", {"token": token, "party_id": str(borrower)})
+    frozen = await app.call("submit_for_signing", own)
+    declined = SignatureDeclined(
+        note_version=1,
+        party_id=borrower,
+        role="borrower",
+        document_digest=frozen["document_digest"],
+        reason="terms_wrong",
+    )
+    signing_store = EventStore(store.pool, settings.schema_for("signing"))
+    await signing_store.append(
+        [
+            Envelope.new(
+                declined, stream_id=note_id, version=1, correlation_id=uuid.uuid4(), actor="signing"
+            )
+        ]
+    )
+    await OutboxRelay(
+        signing_store, nc.jetstream(), Naming(settings.namespace), "signing"
+    ).publish_pending()
+    consumer = Consumer(
+        "drafting-locks", ("signing",), app.drafting.on_signing_outcome, SIGNING_OUTCOMES
+    )
+    async with running(settings, store, consumer):
+
+        async def ended() -> bool:
+            return (await event_types(store, note_id))[-1] == "NoteDeclined"
+
+        await eventually(ended, within=20)
+    with pytest.raises(CommandRejected) as refused:
+        await app.call("amend_terms", {**own, "terms": iou_terms(purpose="买车")})
+    assert refused.value.code == "note_declined"
+    with pytest.raises(CommandRejected) as refused:
+        await app.call("submit_for_signing", own)
+    assert refused.value.code == "note_declined"

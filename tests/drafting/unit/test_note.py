@@ -342,3 +342,22 @@ def test_the_contact_commitment_hides_and_binds() -> None:
     assert one != contact_commitment("李四", "13800138001", salt)
     assert one != contact_commitment("李四", "13800138000", b"\x08" * 32)
     assert "13800138000" not in one
+
+
+def test_a_decline_of_the_frozen_version_ends_the_note_and_a_stale_one_does_not() -> None:
+    story = drafted()
+    joined(story)
+    frozen = freezing.submit_for_signing(story.note, story.initiator.party_id)
+    note = story.add(frozen)
+    stale = Signature(note.note_version, story.initiator.party_id, "00" * 32, uuid.uuid4())
+    assert freezing.end_on_decline(note, stale) == []
+    assert note.counterparty is not None
+    declined = Signature(
+        note.note_version, note.counterparty.party_id, frozen.document_digest, uuid.uuid4()
+    )
+    [ended] = freezing.end_on_decline(note, declined)
+    note = story.add(ended)
+    assert note.status is Status.DECLINED
+    with _Refused("note_declined"):
+        decisions.cancel_note(note, story.initiator.party_id, "withdrawn")
+    assert freezing.lock_on_signature(note, declined) == []
