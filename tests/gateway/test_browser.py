@@ -47,7 +47,7 @@ async def base_url(stack: Stack) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    assert CHROMIUM.exists(), "run `make browser-deps` (apt-get install chromium)"
+    assert await asyncio.to_thread(CHROMIUM.exists), "run `make browser-deps` (apt chromium)"
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=ARGS
@@ -62,7 +62,7 @@ class Person:
         self.phone = new_phone()
 
     async def shot(self, step: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
         await self.page.screenshot(path=str(SHOTS / f"{step}.png"), full_page=True)
 
     async def log_in(self) -> None:
@@ -204,7 +204,7 @@ async def test_the_whole_journey_in_two_browsers(
     async with borrower.page.expect_download() as downloading:
         await borrower.page.click("[data-download]")
     download = await downloading.value
-    pack = json.loads(Path(await download.path()).read_text())
+    pack = json.loads(await asyncio.to_thread(Path(await download.path()).read_text))
     assert pack["format"] == "jietiao-evidence-pack/v1"
     anyone = await person(browser, "", stack, base_url)
     await anyone.page.goto("/check")
