@@ -33,7 +33,7 @@ def log_stream_id(origin: str) -> uuid.UUID:
 @dataclass(frozen=True)
 class Committed:
     appended: int
-    size: int
+    size: int  # -1 when nothing was appended: the tree was not even read
     checkpoint: StoredCheckpoint | None
 
 
@@ -51,9 +51,9 @@ class LogWriter:
             await self.log.lock(tx.conn)
             logged = await self.log.already_logged(tx.conn, [uuid.UUID(e.event_id) for e in unique])
             fresh = [e for e in unique if uuid.UUID(e.event_id) not in logged]
+            if not fresh:  # only redeliveries: nothing to write, ack them
+                return Committed(0, -1, None)
             tree, chain_head = await self.log.tree_state(tx.conn)
-            if not fresh:
-                return Committed(0, tree.size, None)
             now = datetime.now(UTC)
             batch = append_batch(
                 tree,

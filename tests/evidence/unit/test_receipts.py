@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import os
 import uuid
@@ -14,7 +15,7 @@ import pytest
 from services.evidence.domain.batch import Incoming, append_batch
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.compact import CompactRange
-from services.evidence.domain.leaf import CHAIN_START, LeafEntry, decode_entry
+from services.evidence.domain.leaf import CHAIN_START, LeafEntry, commitment, decode_entry
 from services.evidence.domain.note import Signer, sign_note
 from services.evidence.domain.pack import make_pack, verify_pack
 from services.evidence.domain.receipt import ReceiptError, make_receipt, verify_receipt
@@ -247,3 +248,22 @@ def test_a_misshapen_pack_or_receipt_fails_cleanly_and_never_verifies() -> None:
             assert not verify_document(mangled).ok, path  # the keys the file carries
             if "log_keys" not in path:  # pinned keys make the carried ones irrelevant
                 assert not verify_document(mangled, [LOG.verifier.vkey()]).ok, path
+
+
+def test_a_leaf_does_not_give_away_a_low_entropy_event() -> None:
+    # Everything about the event is guessable but the amount (0.01 to 100.00 yuan): hashing every
+    # candidate finds it from a bare hash, never from the salted commitment in the public leaf.
+    receipt = RECEIPTS[0]
+    entry = decode_entry(parse_tlog_proof(receipt["tlog_proof"]).extra or b"")
+    event = json.loads(receipt["event_json"])
+
+    def candidate(fen: int) -> bytes:
+        amount = f"{fen // 100}.{fen % 100:02d}"
+        return canonical_bytes({**event, "payload": {"amount": amount}})
+
+    candidates = [candidate(fen) for fen in range(1, 10_001)]
+    bare = {hashlib.sha256(c).digest() for c in candidates}
+    assert hashlib.sha256(receipt["event_json"].encode()).digest() in bare
+    assert entry.commitment not in bare
+    salt = base64.b64decode(receipt["salt"])
+    assert sum(commitment(salt, c) == entry.commitment for c in candidates) == 1
