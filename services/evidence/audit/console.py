@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -90,7 +89,3 @@ def verify_command(file: Path, keys: list[str]) -> int:
     from services.evidence import verify
 
     return verify.main([str(file), *[f"--key={k}" for k in keys]])
-
-
-if __name__ == "__main__":
-    sys.exit(audit_command(Path("audit-report.json"), [], None, 300.0, True))

@@ -1,4 +1,8 @@
-"""RFC 6962 §2.1 written as the RFC writes it (recursive): the oracle the fast code must match."""
+"""RFC 6962 §2.1 written as the RFC writes it (recursive): the oracle the fast code must match.
+
+`D[lo:hi]` is a range of one list of leaves; MTH of a range is memoised, since the recursion asks
+for the same subtrees again and again.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,36 @@ from functools import cache
 from services.evidence.domain.merkle import EMPTY_ROOT, leaf_hash, node_hash, split_point
 
 
-@cache  # the recursion recomputes the same subtrees; memoising keeps it the RFC's text
-def mth(leaves: tuple[bytes, ...]) -> bytes:
-    if not leaves:
-        return EMPTY_ROOT
-    if len(leaves) == 1:
-        return leaf_hash(leaves[0])
-    k = split_point(len(leaves))
-    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+class Reference:
+    def __init__(self, leaves: list[bytes]) -> None:
+        self.leaves = leaves
+        self.mth = cache(self._mth)
 
+    def _mth(self, lo: int, hi: int) -> bytes:
+        if hi == lo:
+            return EMPTY_ROOT
+        if hi - lo == 1:
+            return leaf_hash(self.leaves[lo])
+        k = split_point(hi - lo)
+        return node_hash(self.mth(lo, lo + k), self.mth(lo + k, hi))
 
-def path(m: int, leaves: tuple[bytes, ...]) -> list[bytes]:
-    if len(leaves) == 1:
-        return []
-    k = split_point(len(leaves))
-    if m < k:
-        return [*path(m, leaves[:k]), mth(leaves[k:])]
-    return [*path(m - k, leaves[k:]), mth(leaves[:k])]
+    def path(self, m: int, lo: int, hi: int) -> list[bytes]:
+        """PATH(m, D[lo:hi]) with m relative to lo."""
+        if hi - lo == 1:
+            return []
+        k = split_point(hi - lo)
+        if m < k:
+            return [*self.path(m, lo, lo + k), self.mth(lo + k, hi)]
+        return [*self.path(m - k, lo + k, hi), self.mth(lo, lo + k)]
 
+    def proof(self, m: int, n: int) -> list[bytes]:
+        """PROOF(m, D[0:n])."""
+        return self._subproof(m, 0, n, True)
 
-def proof(m: int, leaves: tuple[bytes, ...]) -> list[bytes]:
-    return _subproof(m, leaves, True)
-
-
-def _subproof(m: int, leaves: tuple[bytes, ...], whole: bool) -> list[bytes]:
-    n = len(leaves)
-    if m == n:
-        return [] if whole else [mth(leaves)]
-    k = split_point(n)
-    if m <= k:
-        return [*_subproof(m, leaves[:k], whole), mth(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), mth(leaves[:k])]
+    def _subproof(self, m: int, lo: int, hi: int, whole: bool) -> list[bytes]:
+        if m == hi - lo:
+            return [] if whole else [self.mth(lo, hi)]
+        k = split_point(hi - lo)
+        if m <= k:
+            return [*self._subproof(m, lo, lo + k, whole), self.mth(lo + k, hi)]
+        return [*self._subproof(m - k, lo + k, hi, False), self.mth(lo, lo + k)]

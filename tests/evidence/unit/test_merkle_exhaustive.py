@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from services.evidence.domain.merkle import leaf_hash, verify_consistency, verify_inclusion
 from services.evidence.domain.tree import MemoryTree
-from tests.evidence.unit.reference_merkle import mth, path, proof
+from tests.evidence.unit.reference_merkle import Reference
 
 MAX = 256
-DATA = tuple(i.to_bytes(2, "big") for i in range(MAX))
+DATA = [i.to_bytes(2, "big") for i in range(MAX)]
+RFC = Reference(DATA)
 TREE = MemoryTree(leaf_hash(d) for d in DATA)
 ROOTS = [b""] + [TREE.root_at(n) for n in range(1, MAX + 1)]
 
@@ -34,14 +35,14 @@ def inclusion_corruptions(m: int, n: int, p: list[bytes]) -> list[tuple[int, int
 
 def test_roots_match_the_recursive_definition() -> None:
     for n in range(1, MAX + 1):
-        assert ROOTS[n] == mth(DATA[:n]), n
+        assert ROOTS[n] == RFC.mth(0, n), n
 
 
 def test_every_inclusion_proof_verifies_and_no_corruption_does() -> None:
     for n in range(1, MAX + 1):
         for m in range(n):
             p = TREE.inclusion_proof(m, n)
-            assert p == path(m, DATA[:n]), (m, n)
+            assert p == RFC.path(m, 0, n), (m, n)
             lh = leaf_hash(DATA[m])
             assert verify_inclusion(m, n, lh, p, ROOTS[n])
             assert not verify_inclusion(m, n, leaf_hash(b"other"), p, ROOTS[n])
@@ -69,7 +70,7 @@ def test_every_consistency_proof_verifies_and_no_corruption_does() -> None:
     for n in range(1, MAX + 1):
         for m in range(1, n + 1):
             p = TREE.consistency_proof(m, n)
-            assert p == proof(m, DATA[:n]), (m, n)
+            assert p == RFC.proof(m, n), (m, n)
             assert verify_consistency(m, n, ROOTS[m], ROOTS[n], p)
             if m == n:
                 continue
