@@ -9,10 +9,12 @@ import asyncpg
 import nats
 import pytest
 
+from services.evidence.domain.batch import Incoming
 from services.evidence.domain.checkpoint import parse_checkpoint
 from services.evidence.domain.note import open_note
 from services.evidence.domain.tree import MemoryTree
 from services.evidence.ingest import AnchorLoop, Delivery
+from services.evidence.writer import Committed
 from shared.config import Settings
 from shared.events import canonical_bytes
 from shared.store import EventStore
@@ -131,3 +133,33 @@ async def test_malformed_messages_are_dead_lettered_and_the_rest_anchored(
     reasons = await pool.fetch(f"SELECT reason, body FROM {ev_store.schema}.dead_letters")
     assert sorted(r["body"] for r in reasons) == [b'{"b": 1, "a": 2}', b"{not json"]
     assert set(await drafting_leaf_ids(pool, settings)) == {str(e.event_id) for e in events}
+
+
+async def test_a_failed_write_is_retried_and_each_event_still_gets_one_leaf(
+    store: EventStore, pool: asyncpg.Pool, nc: nats.NATS, settings: Settings
+) -> None:
+    events = await append_streams(store, streams=3, per_stream=5)
+    await relay(store, nc, settings, "drafting")
+    loop = anchor_loop(evidence_store(pool, settings), settings)
+    failures, commit = 2, loop.writer.commit
+
+    async def away_twice(batch: list[Incoming]) -> Committed:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise ConnectionError("database away")
+        return await commit(batch)
+
+    loop.writer.commit = away_twice  # type: ignore[method-assign]
+    async with anchoring(loop, settings):
+
+        async def done() -> bool:
+            return len(await drafting_leaf_ids(pool, settings)) == 15 and not await unacked(
+                nc, settings
+            )
+
+        await eventually(done, within=30)
+    assert failures == 0
+    assert sorted(await drafting_leaf_ids(pool, settings)) == sorted(
+        str(e.event_id) for e in events
+    )
