@@ -1,4 +1,8 @@
-"""One stack of real services for all gateway tests (starting it is the slow part)."""
+"""A stack of real services per test module.
+
+Per module, not per session: services keep process-wide state for their consumers (drafting's
+and signing's wiring), so two stacks alive at once in one process would share it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from tests.conftest import new_namespace
 from tests.gateway.stack import Stack, new_id_number, running_stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def stack(servers: tuple[str, str]) -> AsyncIterator[Stack]:
     database_url, nats_url = servers
     async with running_stack(database_url, nats_url, new_namespace(), login_limit=5) as running:

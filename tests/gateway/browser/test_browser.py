@@ -29,7 +29,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "gateway" / "browser"
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "gateway" / "browser"
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
 

@@ -17,7 +17,8 @@ VALIDITY_DAYS = 2 / 86_400
 
 
 @pytest.fixture(scope="module")
-async def short_lived(servers: tuple[str, str]) -> AsyncIterator[Stack]:
+async def stack(servers: tuple[str, str]) -> AsyncIterator[Stack]:
+    """This module's stack: drafting's invitations live two seconds."""
     database_url, nats_url = servers
     key = "JIETIAO_DRAFTING_INVITATION_VALIDITY_DAYS"
     os.environ[key] = str(VALIDITY_DAYS)
@@ -29,8 +30,7 @@ async def short_lived(servers: tuple[str, str]) -> AsyncIterator[Stack]:
         os.environ.pop(key, None)
 
 
-async def test_an_expired_invitation_is_refused_and_shown_expired(short_lived: Stack) -> None:
-    stack = short_lived
+async def test_an_expired_invitation_is_refused_and_shown_expired(stack: Stack) -> None:
     lender, borrower = stack.client(), stack.client()
     await verified(stack, lender)
     await verified(stack, borrower, "李四")
