@@ -59,9 +59,12 @@ class AuditOptions:
 
 def state_hook(service: str) -> StateAudit | None:
     """`services.<service>.audit.audit_state(pool, schema)`, if the service offers one."""
+    name = f"services.{service}.audit"
     try:
-        module = importlib.import_module(f"services.{service}.audit")
-    except ModuleNotFoundError:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name not in (name, f"services.{service}"):
+            raise  # the hook exists but is broken: an audit must not pass over it silently
         return None
     hook: StateAudit | None = getattr(module, "audit_state", None)
     return hook
