@@ -41,7 +41,12 @@ function login() {
     busy(event.target, true);
     try {
       const sent = await api("POST", "/api/v1/login/code", { phone: form.phone.value.trim() });
-      $("[data-error]", form).textContent = `验证码已发送至 ${sent.sent_to}`;
+      let note = `验证码已发送至 ${sent.sent_to}`;
+      if (form.dataset.dev !== undefined) {
+        const inbox = await api("GET", `/api/v1/dev/inbox?phone=${encodeURIComponent(form.phone.value.trim())}`);
+        if (inbox.messages.length) note += `（开发环境验证码：${inbox.messages[0].code}）`;
+      }
+      $("[data-error]", form).textContent = note;
     } catch (error) { say(form, error); }
     busy(event.target, false);
   });

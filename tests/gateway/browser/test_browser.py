@@ -40,7 +40,7 @@ async def base_url(stack: Stack) -> AsyncIterator[str]:
     server = AsgiServer(stack.app, "127.0.0.1", port)
     await server.start()
     try:
-        yield f"http://localhost:{port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         await server.stop()
 

@@ -120,3 +120,19 @@ async def test_unknown_paths_and_health(stack: Stack) -> None:
     assert set(missing.json()) == ERROR_KEYS
     metrics = await client.get("/metrics")
     assert "jietiao_gateway_responses_total" in metrics.text
+
+
+async def test_identity_verification_is_rate_limited_per_party(stack: Stack) -> None:
+    client = stack.client()
+    await stack.login(client)
+    limit = stack.app.state.gateway.settings.verify_limit
+    wrong = {"legal_name": "张三", "id_number": "110105199003070010"}
+    for _ in range(limit):
+        reply = await client.post("/api/v1/identity", json=wrong)
+        assert reply.status_code == 422
+        assert reply.json()["field"] == "id_number"
+    limited = await client.post("/api/v1/identity", json=wrong)
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"
+    face = await client.post("/api/v1/identity/face", json={"image_base64": "AAAA"})
+    assert face.status_code == 429
