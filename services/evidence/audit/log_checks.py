@@ -14,9 +14,9 @@ from services.evidence.audit.findings import (
 )
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.leaf import CHAIN_START, chain_hash, decode_entry
-from services.evidence.domain.merkle import verify_consistency
+from services.evidence.domain.merkle import verify_consistency, verify_inclusion
 from services.evidence.domain.note import Verifier
-from services.evidence.domain.proofs import Node, assemble, consistency_spans
+from services.evidence.domain.proofs import Node, assemble, consistency_spans, inclusion_spans
 from services.evidence.domain.receipt import ReceiptError, verified_checkpoint
 from services.evidence.domain.tree import MemoryTree
 from services.evidence.store import StoredLeaf
@@ -161,3 +161,20 @@ def check_against_seen(
             Finding(CHECKPOINT_FORGED, f"checkpoint {size}", "differs from the one seen before")
         ]
     return []
+
+
+def check_inclusion(
+    leaves: Sequence[StoredLeaf], served: Mapping[Node, bytes], latest: Checkpoint
+) -> list[Finding]:
+    """Every leaf's own entry, through the proof the log would serve, reaches the latest root."""
+    findings = []
+    for leaf in leaves[: latest.size]:
+        try:
+            hashed = decode_entry(leaf.entry).leaf_hash()
+            proof = assemble(inclusion_spans(leaf.index, latest.size), served)
+        except (ValueError, KeyError, TypeError):
+            proof, hashed = [], b""
+        if not verify_inclusion(leaf.index, latest.size, hashed, proof, latest.root):
+            detail = f"no valid inclusion proof against checkpoint {latest.size}"
+            findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", detail))
+    return findings

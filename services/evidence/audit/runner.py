@@ -30,6 +30,7 @@ from services.evidence.audit.load import (
 from services.evidence.audit.log_checks import (
     check_against_seen,
     check_checkpoints,
+    check_inclusion,
     check_leaves,
     check_published_checkpoints,
     check_stored_nodes,
@@ -109,6 +110,8 @@ class Audit:
         served = {**log.nodes, **{Node(0, leaf.index): leaf.leaf_hash for leaf in log.leaves}}
         more, checkpoints = check_checkpoints(log.checkpoints, tree, self.options.keys, served)
         findings += more + self._against_state_file(checkpoints, tree)
+        if checkpoints and not any(f.kind == LEAF_REMOVED for f in findings):
+            findings += check_inclusion(log.leaves, served, checkpoints[-1])
         self.report.findings += findings
         self.report.leaves, self.report.checkpoints = len(log.leaves), len(log.checkpoints)
         self.report.latest_checkpoint = log.checkpoints[-1][2] if log.checkpoints else None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from services.evidence.audit.log_checks import (
     check_against_seen,
     check_checkpoints,
+    check_inclusion,
     check_leaves,
 )
 from services.evidence.domain.batch import Incoming, append_batch
@@ -87,3 +88,19 @@ def test_the_monitor_memory_catches_a_rollback_and_a_fork() -> None:
         "checkpoint_rolled_back"
     ]
     assert [f.kind for f in check_against_seen(4, bytes(32), now, tree)] == ["checkpoint_forged"]
+
+
+def test_every_leaf_reaches_the_latest_root_through_the_served_proof() -> None:
+    stored = leaves(13)
+    _, tree = check_leaves(stored)
+    served = {Node(0, leaf.index): leaf.leaf_hash for leaf in stored}
+    served |= {
+        Node(lvl, i): h
+        for lvl in range(1, len(tree.levels))
+        for i, h in enumerate(tree.levels[lvl])
+    }
+    latest = Checkpoint(ORIGIN, 13, tree.root())
+    assert check_inclusion(stored, served, latest) == []
+    served[Node(1, 2)] = bytes(32)  # the stored hash of leaves 4-5: 6 and 7 prove through it
+    failing = {f.subject for f in check_inclusion(stored, served, latest)}
+    assert failing == {"leaf 6", "leaf 7"}
