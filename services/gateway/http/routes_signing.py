@@ -17,6 +17,8 @@ from services.gateway.http import models as m
 from services.gateway.http.auth import Gateway, Session, gateway, require_session
 from services.gateway.http.errors import ApiError, not_found
 from services.gateway.http.routes_notes import note_for, signing_state
+from services.signing.domain.errors import SigningRefused
+from services.signing.domain.handwriting import validated_handwriting
 
 router = APIRouter(prefix="/api/v1", tags=["signing"])
 GW = Annotated[Gateway, Depends(gateway)]
@@ -65,6 +67,26 @@ async def keep_handwriting(
     )
 
 
+def _require_handwriting(body: m.SignIn) -> None:
+    """Signing's own (pure) handwriting rules, run before identity's single-use check is spent
+    on a ticket that signing would then refuse."""
+    try:
+        png = base64.b64decode(body.handwriting.png_base64, validate=True)
+        validated_handwriting(body.handwriting.strokes, png)
+    except SigningRefused as refused:
+        raise ApiError(
+            422, refused.code, refused.message_en, refused.message_zh, refused.field
+        ) from refused
+    except ValueError as error:
+        raise ApiError(
+            422,
+            "handwriting_png_invalid",
+            "png_base64 is not a PNG in base64",
+            "签名图片编码错误",
+            "handwriting.png_base64",
+        ) from error
+
+
 def _require_intent(body: m.SignIn) -> None:
     if not body.intent_confirmed:
         raise ApiError(
@@ -80,6 +102,7 @@ def _require_intent(body: m.SignIn) -> None:
 async def sign(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, Any]:
     await note_for(gw, note_id, me)
     _require_intent(body)
+    _require_handwriting(body)
     state = await open_state(gw, note_id)
     digest = state["document_digest"]
     if state["status"] != "open" or not digest:
@@ -136,6 +159,7 @@ def _open_void(state: dict[str, Any]) -> str:
 async def request_void(note_id: uuid.UUID, body: m.VoidRequestIn, gw: GW, me: Me) -> dict[str, Any]:
     await note_for(gw, note_id, me)
     _require_intent(body)
+    _require_handwriting(body)
     state = await _completed(gw, note_id)
     return await gw.call(
         "signing",
@@ -156,6 +180,7 @@ async def request_void(note_id: uuid.UUID, body: m.VoidRequestIn, gw: GW, me: Me
 async def sign_void(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, Any]:
     await note_for(gw, note_id, me)
     _require_intent(body)
+    _require_handwriting(body)
     state = await _completed(gw, note_id)
     return await gw.call(
         "signing",
