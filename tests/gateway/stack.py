@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -85,13 +86,19 @@ def new_id_number() -> str:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    database_url: str, nats_url: str, namespace: str, **gateway: Any
+    database_url: str,
+    nats_url: str,
+    namespace: str,
+    environment: dict[str, str] | None = None,
+    **gateway: Any,
 ) -> AsyncIterator[Stack]:
+    """The services, configured by `environment` (set while they start), and the gateway app."""
     settings = Settings(
         nats_url=nats_url, database_url=database_url, namespace=namespace, env="test"
     )
     await prepare(settings)
     processes = [ServiceProcess(load_service(name), settings) for name in BACKENDS]
+    os.environ.update(environment or {})
     tasks = [asyncio.create_task(p.run()) for p in processes]
     pool = await connect_pool(database_url, max_size=8)
     nc = await nats.connect(nats_url)
@@ -110,6 +117,8 @@ async def running_stack(
     try:
         async with running(settings, store, *consumers()):
             await _until_commands_answer(nc, naming)
+            for key in environment or {}:
+                os.environ.pop(key, None)
             stack = Stack(settings, app, store, nc, naming)
             try:
                 yield stack

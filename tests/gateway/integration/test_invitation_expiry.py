@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,14 +19,9 @@ VALIDITY_DAYS = 2 / 86_400
 async def stack(servers: tuple[str, str]) -> AsyncIterator[Stack]:
     """This module's stack: drafting's invitations live two seconds."""
     database_url, nats_url = servers
-    key = "JIETIAO_DRAFTING_INVITATION_VALIDITY_DAYS"
-    os.environ[key] = str(VALIDITY_DAYS)
-    try:
-        async with running_stack(database_url, nats_url, new_namespace()) as stack:
-            os.environ.pop(key, None)
-            yield stack
-    finally:
-        os.environ.pop(key, None)
+    environment = {"JIETIAO_DRAFTING_INVITATION_VALIDITY_DAYS": str(VALIDITY_DAYS)}
+    async with running_stack(database_url, nats_url, new_namespace(), environment) as stack:
+        yield stack
 
 
 async def test_an_expired_invitation_is_refused_and_shown_expired(stack: Stack) -> None:

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
-from tests.gateway.stack import Stack, new_phone
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.conftest import new_namespace
+from tests.gateway.stack import Stack, new_id_number, new_phone, running_stack
+
+
+@pytest.fixture(scope="module")
+async def stack(servers: tuple[str, str]) -> AsyncIterator[Stack]:
+    """Identity lets a phone ask for a code at once again (the SMS+card check follows login)."""
+    database_url, nats_url = servers
+    environment = {
+        "JIETIAO_IDENTITY_CODE_MIN_INTERVAL_SECONDS": "0",
+        "JIETIAO_IDENTITY_CODE_MAX_PER_HOUR": "50",
+    }
+    async with running_stack(
+        database_url, nats_url, new_namespace(), environment, login_limit=5
+    ) as running:
+        yield running
+
 
 ERROR_KEYS = {"code", "message", "message_zh", "field"}
 
@@ -136,3 +156,43 @@ async def test_identity_verification_is_rate_limited_per_party(stack: Stack) -> 
     assert limited.json()["code"] == "rate_limited"
     face = await client.post("/api/v1/identity/face", json={"image_base64": "AAAA"})
     assert face.status_code == 429
+
+
+def luhn_card(prefix: str = "622202000000000") -> str:
+    digits = [int(d) for d in prefix]
+    total = sum(
+        d if i % 2 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(reversed(digits))
+    )
+    return prefix + str((10 - total % 10) % 10)
+
+
+async def test_the_non_face_check_by_sms_code_and_bank_card(stack: Stack) -> None:
+    client = stack.client()
+    login = await stack.login(client)
+    verified = await client.post(
+        "/api/v1/identity", json={"legal_name": "张三", "id_number": new_id_number()}
+    )
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["masked_id"].count("*") >= 8
+    sent = await client.post("/api/v1/identity/alternative/code")
+    assert sent.status_code == 200, sent.text
+    code = await stack.inbox_code(login["phone"], purpose="alternative")
+    wrong_card = await client.post(
+        "/api/v1/identity/alternative", json={"code": code, "bank_card_number": "1234"}
+    )
+    assert wrong_card.status_code == 422
+    again = await client.post("/api/v1/identity/alternative/code")
+    assert again.status_code == 200, again.text
+    code = await stack.inbox_code(login["phone"], purpose="alternative")
+    passed = await client.post(
+        "/api/v1/identity/alternative", json={"code": code, "bank_card_number": luhn_card()}
+    )
+    assert passed.status_code == 200, passed.text
+    assert passed.json()["method"] == "sms_bank_card"
+
+
+async def test_the_log_checkpoint_is_public(stack: Stack) -> None:
+    reply = await stack.client().get("/api/v1/checkpoint")
+    assert reply.status_code in (200, 404)
+    if reply.status_code == 200:
+        assert reply.json()["log_keys"]

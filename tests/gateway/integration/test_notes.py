@@ -219,3 +219,31 @@ async def test_the_initiator_cancels_before_signing(stack: Stack) -> None:
     bad_reason = await lender.post(f"/api/v1/notes/{note_id}/cancel", json={"reason": "bored"})
     assert bad_reason.status_code == 422
     assert bad_reason.json()["field"] == "reason"
+
+
+async def test_the_initiator_corrects_the_contact_and_revokes_and_reissues(stack: Stack) -> None:
+    lender, borrower = stack.client(), stack.client()
+    await verified(stack, lender)
+    await verified(stack, borrower, "赵六")
+    note_id = await drafted(stack, lender)
+    corrected = await lender.put(
+        f"/api/v1/notes/{note_id}/counterparty",
+        json={"display_name": "赵六", "phone": "13700001111"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    shown = (await lender.get(f"/api/v1/notes/{note_id}")).json()["note"]["counterparty"]
+    assert shown["display_name"] == "赵六"
+    assert shown["phone_masked"] == "137****1111"
+    first = await invite(lender, note_id)
+    twice = await lender.post(f"/api/v1/notes/{note_id}/invitation")
+    assert twice.status_code == 409
+    revoked = await lender.delete(f"/api/v1/notes/{note_id}/invitation")
+    assert revoked.status_code == 200, revoked.text
+    refused = await borrower.post(f"/api/v1/invitations/{first}/accept")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "invitation_revoked"
+    again = await lender.post(f"/api/v1/notes/{note_id}/invitation", params={"reissue": True})
+    assert again.status_code == 201, again.text
+    accepted = await borrower.post(f"/api/v1/invitations/{again.json()['token']}/accept")
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["note_id"] == note_id

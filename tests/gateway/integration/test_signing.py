@@ -36,6 +36,10 @@ async def test_both_sign_and_the_note_completes_with_stamp_and_evidence(stack: S
     assert "已完成签署" in stamp.text
     signatures = (await lender.get(f"/api/v1/notes/{note_id}/signatures")).json()
     assert [s["sequence"] for s in signatures["signatures"]] == [1, 2]
+    for signer in note["signing"]["signed_by"]:
+        drawn = await borrower.get(f"/api/v1/notes/{note_id}/handwriting/{signer}.png")
+        assert drawn.status_code == 200
+        assert drawn.content.startswith(b"\x89PNG")
 
     async def pack_has_completion() -> bool:
         reply = await lender.get(f"/api/v1/notes/{note_id}/evidence")
