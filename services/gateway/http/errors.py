@@ -155,8 +155,42 @@ def _reply(error: ApiError, request: Request | None = None) -> Response:
     return JSONResponse(error.body.model_dump(), status_code=error.status, headers=headers)
 
 
+# Pydantic's error types, said in Chinese (the English message is pydantic's own).
+_RULES_ZH = {
+    "missing": "必填项未填写",
+    "json_invalid": "JSON 格式错误",
+    "string_too_short": "内容不能为空",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不正确",
+    "decimal_parsing": "不是有效的数字",
+    "decimal_type": "不是有效的数字",
+    "int_parsing": "不是有效的整数",
+    "date_from_datetime_parsing": "日期格式不正确",
+    "date_parsing": "日期格式不正确",
+    "uuid_parsing": "编号格式不正确",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "union_tag_invalid": "模板类型不正确",
+    "extra_forbidden": "不允许的字段",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "too_long": "条目过多",
+    "bool_parsing": "应为是或否",
+}
+
+
+TAGS = frozenset({"iou", "receipt", "contract"})
+
+
+def _rule_zh(kind: str, field: str | None) -> str:
+    rule = _RULES_ZH.get(kind, "请求无效")
+    return f"{field}：{rule}" if field else rule
+
+
 def _field_of(loc: tuple[int | str, ...]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    # A note's terms are told apart by their template; the field is the same in each.
+    parts = [p for i, p in enumerate(parts) if not (i and parts[i - 1] == "terms" and p in TAGS)]
     return ".".join(parts) or None
 
 
@@ -170,13 +204,15 @@ def install(app: FastAPI) -> None:
         return _reply(from_rejection(error), request)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> Response:
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
         message = str(first.get("msg", "invalid request"))
         loc = tuple(first.get("loc", ()))
-        status = 400 if first.get("type") == "json_invalid" else 422
+        kind = str(first.get("type", ""))
+        status = 400 if kind == "json_invalid" else 422
+        field = _field_of(loc)
         return _reply(
-            ApiError(status, "invalid_request", message, f"请求无效：{message}", _field_of(loc))
+            ApiError(status, "invalid_request", message, _rule_zh(kind, field), field), request
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -69,13 +69,23 @@ function terms(form) {
   return found;
 }
 
+// "terms.principal：必填项未填写" reads better as "借款金额（元）：必填项未填写".
+function labelled(form, problem) {
+  const leaf = (problem.field || "").split(".").pop();
+  const input = leaf && form.querySelector(`[name="${leaf}"]`);
+  const label = input && input.closest("label");
+  const text = label ? label.firstChild.textContent.trim() : "";
+  const rule = String(problem.message_zh).split("：").pop();
+  return text && problem.rule === undefined ? `${text}：${rule}` : problem.message_zh;
+}
+
 function showPreview(form, preview) {
   $$(".invalid", form).forEach((input) => input.classList.remove("invalid"));
   const list = $("[data-problems]", form);
   list.innerHTML = "";
   for (const problem of preview.problems || []) {
     const item = document.createElement("li");
-    item.textContent = problem.message_zh;
+    item.textContent = labelled(form, problem);
     item.dataset.rule = problem.rule;
     list.appendChild(item);
     const leaf = (problem.field || "").split(".").pop();

@@ -90,6 +90,11 @@ async def test_each_rule_broken_is_named_with_its_field(stack: Stack) -> None:
         },
     )
     assert unknown_template.status_code == 422
+    no_principal = {k: v for k, v in iou_terms().items() if k != "principal"}
+    missing = await lender.post("/api/v1/notes/preview", json={"terms": no_principal})
+    assert missing.status_code == 422
+    assert missing.json()["field"] == "terms.principal"
+    assert missing.json()["message_zh"] == "terms.principal：必填项未填写"
     assert (await lender.get("/api/v1/notes")).json()["total"] == 0
 
 

@@ -52,11 +52,8 @@ async def test_both_sign_and_the_note_completes_with_stamp_and_evidence(stack: S
     pack = (await lender.get(f"/api/v1/notes/{note_id}/evidence")).json()
     anyone = stack.client()
     verdict = (await anyone.post("/api/v1/verify", json={"document": pack})).json()
-    # Every receipt of the pack checks out against the log's published key; whether the pack
-    # as a whole holds is the evidence service's verdict, passed through as it is.
-    receipts = [c for c in verdict["checks"] if c["name"].startswith("receipt")]
-    assert receipts
-    assert all(c["ok"] for c in receipts), receipts
+    assert verdict["ok"] is True, [c for c in verdict["checks"] if not c["ok"]]
+    assert any(c["name"].startswith("receipt") for c in verdict["checks"])
     assert verdict["kind"] == "pack"
     tampered = {**pack, "note_id": "00000000-0000-0000-0000-000000000000"}
     assert (await anyone.post("/api/v1/verify", json={"document": tampered})).json()["ok"] is False

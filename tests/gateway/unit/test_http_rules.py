@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.evidence.domain.note import Signer
 from services.gateway.http.auth import csrf_token
 from services.gateway.http.errors import status_of
-from services.gateway.http.verify import log_verifiers, verdict_of
+from services.gateway.http.verify import verdict_of
 
 
 def test_refusal_codes_get_their_status() -> None:
@@ -32,6 +33,7 @@ def test_the_csrf_token_belongs_to_one_session_and_reveals_nothing_of_it() -> No
     assert "a" * 8 not in csrf_token("a" * 8)
 
 
+KEY = Signer("example.org/log", bytes(32)).verifier.vkey()
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: (
@@ -52,17 +54,18 @@ JSON = st.recursive(
     )
 )
 def test_the_verifier_answers_every_document_with_a_verdict(document: dict[str, Any]) -> None:
-    verdict = verdict_of(document, [])
+    verdict = verdict_of(document, [KEY])
     assert verdict["ok"] is False
     assert verdict["checks"]
 
 
-def test_bad_log_keys_are_skipped() -> None:
-    assert log_verifiers(["not a key", ""]) == []
+def test_without_a_published_key_nothing_verifies() -> None:
+    assert verdict_of({"format": "jietiao-evidence-pack/v1"}, [])["ok"] is False
+    assert verdict_of({}, ["not a key"])["ok"] is False
 
 
 @given(st.lists(JSON, max_size=3), JSON)
 def test_a_pack_of_junk_gets_a_failing_verdict(receipts: list[Any], checkpoint: Any) -> None:
     pack = {"format": "jietiao-evidence-pack/v1", "note_id": "x", "receipts": receipts}
-    verdict = verdict_of({**pack, "checkpoint": checkpoint}, [])
+    verdict = verdict_of({**pack, "checkpoint": checkpoint}, [KEY])
     assert verdict["ok"] is False
