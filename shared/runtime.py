@@ -9,8 +9,9 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import nats
@@ -38,11 +39,19 @@ class ServiceContext:
     broker: NatsBroker
     naming: Naming
     nc: NatsClient
+    # Set when the service is asked to stop: background work returns soon after.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     @property
     def commands(self) -> CommandClient:
         """For calling other services' commands."""
         return CommandClient(self.nc, self.naming)
+
+    def in_background(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `work()` once the service is up, until it returns; it must return soon after
+        `stopping` is set. The runtime waits for it before closing the connections it uses."""
+        self.background.append(work)
 
 
 # Builds the ASGI app a service serves over HTTP (the gateway); it must answer `/healthz`.
@@ -83,7 +92,7 @@ class ServiceProcess:
         await apply_migrations(pool, store.schema, self.definition.migrations)
         nc = await nats.connect(settings.nats_url, name=f"{name}-relay")
         broker = NatsBroker(settings.nats_url, graceful_timeout=20.0, log_level=logging.DEBUG)
-        context = ServiceContext(settings, store, broker, self.naming, nc)
+        context = ServiceContext(settings, store, broker, self.naming, nc, self.stopping)
         self._wire(context)
         front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
@@ -92,13 +101,16 @@ class ServiceProcess:
         relay = asyncio.create_task(
             OutboxRelay(store, nc.jetstream(), self.naming, name).run(self.stopping)
         )
+        background = [asyncio.create_task(work()) for work in context.background]
         port = await front.start()
         log.info("service started", service=name, port=port)
         await self.stopping.wait()
         log.info("service stopping", service=name)
         await front.stop()
         await broker.stop()  # waits for in-flight handlers, which commit and ack
-        await relay
+        for outcome in await asyncio.gather(relay, *background, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("background work failed", service=name, error=repr(outcome))
         await nc.drain()
         await pool.close()
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import nats
-from faststream.nats import NatsBroker
 
 from services.evidence.commands import EvidenceCommands, register
 from services.evidence.ingest import AnchorLoop
@@ -18,7 +15,6 @@ from shared.runtime import ServiceContext, ServiceDefinition
 from shared.store import migrations_in
 
 log = get_logger(__name__)
-_tasks: set[asyncio.Task[None]] = set()
 
 
 def anchor_loop(context: ServiceContext, evidence: EvidenceSettings) -> AnchorLoop:
@@ -34,16 +30,12 @@ def anchor_loop(context: ServiceContext, evidence: EvidenceSettings) -> AnchorLo
     )
 
 
-async def _anchor_while_running(loop: AnchorLoop, broker: NatsBroker, nats_url: str) -> None:
-    # The runtime has no hook for background work, so the loop lives as long as the broker: it
-    # starts once the broker runs and stops when `broker.stop()` ends. Its own NATS client, closed
-    # rather than drained: the runtime drains its client right after the broker stops, and a
-    # drain waits on pull subscriptions still fetching (nats-py), which would hang the shutdown.
-    while not broker.running:  # noqa: ASYNC110 - the broker offers no event to wait on
-        await asyncio.sleep(0.05)
-    nc = await nats.connect(nats_url, name="evidence-anchor")
+async def _anchor_until_stopped(loop: AnchorLoop, context: ServiceContext) -> None:
+    # Its own NATS client, closed rather than drained: a drain waits on pull subscriptions still
+    # fetching (nats-py), which would hang the shutdown.
+    nc = await nats.connect(context.settings.nats_url, name="evidence-anchor")
     try:
-        await loop.run(nc, lambda: broker.running)
+        await loop.run(nc, lambda: not context.stopping.is_set())
     except Exception:
         log.exception("anchoring stopped")
         raise
@@ -56,13 +48,8 @@ def wire(context: ServiceContext) -> None:
     env = context.settings.env
     log_keys = [v.vkey() for v in evidence.verifiers(env)]
     register(context, EvidenceCommands(EvidenceQueries(context.store, log_keys)))
-    task = asyncio.get_running_loop().create_task(
-        _anchor_while_running(
-            anchor_loop(context, evidence), context.broker, context.settings.nats_url
-        )
-    )
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+    loop = anchor_loop(context, evidence)
+    context.in_background(lambda: _anchor_until_stopped(loop, context))
 
 
 service = ServiceDefinition(

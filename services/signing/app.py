@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -130,34 +129,24 @@ def drafting_consumer(context: Callable[[], SigningContext]) -> Consumer:
     return Consumer(CONSUMER, sources=("drafting",), handle=handle, event_types=DRAFTING_EVENTS)
 
 
-async def sweep_forever(ctx: SigningContext, interval: float) -> None:
-    """Expire due void requests every `interval` seconds, until the store's pool closes (the
-    runtime closes it last, on stop). Replicas may sweep together: the appends' optimistic
-    concurrency lets one expiry through."""
-    while not ctx.store.pool.is_closing():
+async def sweep_until(ctx: SigningContext, interval: float, stopping: asyncio.Event) -> None:
+    """Expire due void requests every `interval` seconds until `stopping` is set. Replicas may
+    sweep together: the appends' optimistic concurrency lets one expiry through."""
+    while not stopping.is_set():
         try:
             expired = await voiding.expire_due_voids(ctx)
             if expired:
                 log.info("void requests expired", count=expired)
         except Exception:  # the sweep must outlive a database hiccup
             log.exception("void expiry sweep failed")
-        await _pause(ctx, interval)
-
-
-async def _pause(ctx: SigningContext, seconds: float) -> None:
-    # In short steps, so that the sweep ends soon after the pool closes.
-    steps = max(1, math.ceil(seconds / 0.5))
-    for _ in range(steps):
-        if ctx.store.pool.is_closing():
-            return
-        await asyncio.sleep(seconds / steps)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
 
 
 class _Process:
     """The one context of this process, made when the runtime wires the service."""
 
     ctx: SigningContext | None = None
-    sweeper: asyncio.Task[None] | None = None
 
     def context(self) -> SigningContext:
         assert self.ctx is not None, "the signing service is not wired yet"
@@ -167,10 +156,8 @@ class _Process:
         identity = NatsIdentity(context.commands)
         self.ctx = build_context(context.store, identity, context.settings.env)
         register_commands(context.broker, context.naming, self.ctx)
-        with contextlib.suppress(RuntimeError):  # no loop: nothing to sweep (e.g. a dry import)
-            self.sweeper = asyncio.get_running_loop().create_task(
-                sweep_forever(self.ctx, self.ctx.settings.sweep_interval_seconds)
-            )
+        ctx, interval = self.ctx, self.ctx.settings.sweep_interval_seconds
+        context.in_background(lambda: sweep_until(ctx, interval, context.stopping))
 
 
 _process = _Process()

@@ -43,11 +43,14 @@ async def client(
     monkeypatch.setenv("JIETIAO_EVIDENCE_ORIGIN", ORIGIN)
     naming = Naming(settings.namespace)
     broker = NatsBroker(settings.nats_url, log_level=logging.DEBUG)
-    wire(ServiceContext(settings, evidence_store(pool, settings), broker, naming, nc))
+    context = ServiceContext(settings, evidence_store(pool, settings), broker, naming, nc)
+    wire(context)
     await broker.start()
+    anchoring = [asyncio.create_task(work()) for work in context.background]
     yield CommandClient(nc, naming)
+    context.stopping.set()
     await broker.stop()
-    await asyncio.sleep(0.6)  # the anchoring loop sees the broker stop and ends its fetches
+    await asyncio.wait_for(asyncio.gather(*anchoring), 10)
 
 
 async def verify_cli(path: Path, *keys: str) -> tuple[int, str]:

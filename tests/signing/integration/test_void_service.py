@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from services.signing.adapters import tables
-from services.signing.app import sweep_forever
+from services.signing.app import sweep_until
 from services.signing.application import models as m
 from services.signing.application import queries, signing, voiding
 from services.signing.application.context import SigningContext
@@ -151,7 +151,8 @@ async def test_the_service_s_sweep_expires_a_request_once_its_time_is_up(
 ) -> None:
     note, final = await a_completed_note(ctx, identity)
     asked = await voiding.request_void(ctx, void_request(identity, note, note.initiator, final))
-    sweep = asyncio.create_task(sweep_forever(ctx, 0.05))
+    stopping = asyncio.Event()
+    sweep = asyncio.create_task(sweep_until(ctx, 0.05, stopping))
     try:
         await asyncio.sleep(0.2)
         assert (await status(ctx, note)).open_void is not None
@@ -163,4 +164,5 @@ async def test_the_service_s_sweep_expires_a_request_once_its_time_is_up(
 
         await eventually(expired, within=10)
     finally:
-        sweep.cancel()
+        stopping.set()
+    await asyncio.wait_for(sweep, 5)  # the sweep ends once asked to
