@@ -18,6 +18,7 @@ from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.errors import Refusal
 from shared.logging import get_logger
 from shared.subjects import Naming
 
@@ -28,25 +29,8 @@ _NO_RESPONDER_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 Request = TypeVar("Request", bound=BaseModel)
 
 
-class CommandRejected(Exception):  # noqa: N818 - a refusal, not a fault
-    """A command refused for a reason the caller can act on."""
-
-    def __init__(
-        self, code: str, message: str, *, message_zh: str = "", field: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.message_zh = message_zh or message
-        self.field = field
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "message_zh": self.message_zh,
-            "field": self.field,
-        }
+class CommandRejected(Refusal):
+    """A refusal as the command layer raises it, or as a caller receives it."""
 
 
 class CommandModel(BaseModel):
@@ -72,8 +56,8 @@ async def run_command(
         result = await handle(request)
     except ValidationError as error:
         return {"ok": False, "error": _invalid(error).body()}
-    except CommandRejected as rejected:
-        return {"ok": False, "error": rejected.body()}
+    except Refusal as refused:
+        return {"ok": False, "error": refused.body()}
     except Exception:  # the caller gets a code, the log gets the trace
         log.exception("command failed")
         return {"ok": False, "error": CommandRejected("internal", "internal error").body()}

@@ -72,7 +72,6 @@ from services.identity.application.context import (
     Clock,
     IdentityContext,
     Providers,
-    rejecting,
     utc_now,
 )
 from services.identity.application.login import Login
@@ -140,7 +139,7 @@ def register_commands(broker: NatsBroker, naming: Naming, ctx: IdentityContext) 
         "match_name": (m.MatchName, queries.match_name),
     }
     for name, (model, handle) in commands.items():
-        register_command(broker, naming, SERVICE, name, model, rejecting(handle))
+        register_command(broker, naming, SERVICE, name, model, handle)
 
 
 def wire(context: ServiceContext) -> None:

@@ -58,10 +58,9 @@ from services.signing.application import drafting, queries, signing, voiding
 from services.signing.application import models as m
 from services.signing.application.context import Clock, SigningContext, utc_now
 from services.signing.domain.drafting_facts import DRAFTING_EVENTS
-from services.signing.domain.errors import SigningRefused
 from services.signing.settings import SigningSettings, vault_keys
 from shared.bus.consumer import Consumer
-from shared.commands import CommandRejected, register_command
+from shared.commands import register_command
 from shared.events import Envelope
 from shared.logging import get_logger
 from shared.runtime import ServiceContext, ServiceDefinition
@@ -87,23 +86,9 @@ def build_context(
 Handler = Callable[[Any], Awaitable[BaseModel]]
 
 
-def refusing(handle: Handler) -> Handler:
-    """Domain refusals become command refusals, with their code, field and both messages."""
-
-    async def run(request: Any) -> BaseModel:
-        try:
-            return await handle(request)
-        except SigningRefused as refused:
-            raise CommandRejected(
-                refused.code, refused.message_en, message_zh=refused.message_zh, field=refused.field
-            ) from refused
-
-    return run
-
-
 def register_commands(broker: NatsBroker, naming: Naming, ctx: SigningContext) -> None:
     def bound(use_case: Callable[[SigningContext, Any], Awaitable[BaseModel]]) -> Handler:
-        return refusing(lambda request: use_case(ctx, request))
+        return lambda request: use_case(ctx, request)
 
     commands: dict[str, tuple[type[BaseModel], Handler]] = {
         "sign": (m.SignRequest, bound(signing.sign)),

@@ -75,7 +75,7 @@ def _require_handwriting(body: m.SignIn) -> None:
         validated_handwriting(body.handwriting.strokes, png)
     except SigningRefused as refused:
         raise ApiError(
-            422, refused.code, refused.message_en, refused.message_zh, refused.field
+            422, refused.code, refused.message, refused.message_zh, refused.field
         ) from refused
     except ValueError as error:
         raise ApiError(

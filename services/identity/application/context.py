@@ -6,7 +6,7 @@ import functools
 import hashlib
 import hmac
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -25,7 +25,6 @@ from services.identity.adapters.vault import Vault, derive_key
 from services.identity.domain.errors import Refusal
 from services.identity.domain.party import Party, fold
 from services.identity.settings import IdentityKeys, IdentitySettings
-from shared.commands import CommandRejected
 from shared.store import EventStore
 
 Clock = Callable[[], datetime]
@@ -117,23 +116,6 @@ def correlation_id() -> uuid.UUID:
         return uuid.UUID(str(bound))
     except ValueError:
         return uuid.uuid4()
-
-
-def rejecting(
-    handle: Callable[[Request], Awaitable[Result]],
-) -> Callable[[Request], Awaitable[Result]]:
-    """Turn the domain's refusals into the command layer's."""
-
-    @functools.wraps(handle)
-    async def run(request: Request) -> Result:
-        try:
-            return await handle(request)
-        except Refusal as refusal:
-            raise CommandRejected(
-                refusal.code, refusal.message, message_zh=refusal.message_zh, field=refusal.field
-            ) from None
-
-    return run
 
 
 def unknown_party() -> Refusal:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from shared import errors
 
-class Refusal(ValueError):  # noqa: N818 - a refusal, not a fault
+
+class Refusal(errors.Refusal):
     def __init__(self, code: str, message: str, message_zh: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.message_zh = message_zh
-        self.field = field
+        super().__init__(code, message, message_zh=message_zh, field=field)
