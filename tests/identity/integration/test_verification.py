@@ -169,7 +169,11 @@ async def test_the_face_check_needs_a_real_image(identity: Identity) -> None:
     )
     assert rejection.code == "not_verified"
     party_id = str(await identity.verified_party(PHONE))
-    for image, code in [("not base64!", "image_invalid"), ("aGVsbG8=", "face_check_failed")]:
+    for image, code in [
+        ("not base64!", "image_invalid"),
+        ("照片", "image_invalid"),
+        ("aGVsbG8=", "face_check_failed"),
+    ]:
         rejection = await refused(identity, "verify_face", party_id=party_id, image_base64=image)
         assert (rejection.code, rejection.field) == (code, "image_base64")
     tiny = await refused(identity, "verify_face", party_id=party_id, image_base64=png_base64(8, 8))
