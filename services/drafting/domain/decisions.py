@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from services.drafting.domain.errors import InvalidTerms, NotAllowed
+from services.drafting.domain.errors import InvalidTerms, NotAllowed, NotFound
 from services.drafting.domain.lpr import LprTable
 from services.drafting.domain.note import Note, Status
 from services.drafting.domain.parties import PartyFacts, require_age, require_verified
@@ -73,7 +73,10 @@ def draft_note(
 
 
 def require_initiator_can_change(note: Note, actor: uuid.UUID) -> None:
-    """Only the initiator changes a note, and only before anybody signed it."""
+    """Only the initiator changes a note, and only before anybody signed it. A stranger is
+    told the note does not exist, so that note ids cannot be probed."""
+    if actor not in note.party_ids():
+        raise NotFound("note_id", "note_not_found", "no such note", "借条不存在")
     if actor != note.initiator_party_id:
         raise NotAllowed(
             "actor_party_id",

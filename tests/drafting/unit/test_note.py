@@ -219,15 +219,20 @@ def test_amending_keeps_the_template_and_role_and_rechecks_ages() -> None:
         )
 
 
-def test_only_the_initiator_changes_the_note() -> None:
+def test_only_the_initiator_changes_the_note_and_a_stranger_learns_nothing() -> None:
     story = drafted()
-    someone = uuid.uuid4()
+    stranger = uuid.uuid4()
+    with _Refused("note_not_found"):
+        decisions.amend_terms(story.note, stranger, iou(), SHIPPED_LPR, {})
+    with _Refused("note_not_found"):
+        invitations.invite(story.note, stranger, "h", NOW, WEEK, reissue=False)
+    with _Refused("note_not_found"):
+        freezing.submit_for_signing(story.note, stranger)
+    counterparty = joined(story).party_id
     with _Refused("not_initiator"):
-        decisions.amend_terms(story.note, someone, iou(), SHIPPED_LPR, {})
+        decisions.amend_terms(story.note, counterparty, iou(), SHIPPED_LPR, {})
     with _Refused("not_initiator"):
-        invitations.invite(story.note, someone, "h", NOW, WEEK, reissue=False)
-    with _Refused("not_initiator"):
-        freezing.submit_for_signing(story.note, someone)
+        freezing.submit_for_signing(story.note, counterparty)
 
 
 def test_freezing_needs_a_joined_counterparty_whose_name_matches() -> None:
