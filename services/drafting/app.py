@@ -51,11 +51,10 @@ from services.drafting.handlers.signatures import SIGNING_OUTCOMES
 from services.drafting.ports import IdentityPort
 from services.drafting.settings import DraftingSettings
 from services.drafting.store import NoteStore, load_lpr_table
-from shared.bus.consumer import Consumer
+from shared.bus.consumer import Consumer, subscribe
 from shared.commands import CommandModel, register_command
-from shared.events import Envelope
 from shared.runtime import ServiceContext, ServiceDefinition
-from shared.store import EventStore, Transaction, migrations_in
+from shared.store import EventStore, migrations_in
 from shared.subjects import Naming
 
 SERVICE = "drafting"
@@ -98,33 +97,17 @@ def register(broker: NatsBroker, naming: Naming, drafting: Drafting) -> None:
     on("preview", api.Preview, drafting.preview)
 
 
-class _Wiring:
-    """Holds the one `Drafting` of the process, built when the runtime wires the service."""
+def wire(context: ServiceContext) -> None:
+    # Everything the process holds is made here, per process: nothing lives in the module.
+    commands = context.commands
+    drafting = build(context.store, NatsIdentity(lambda: commands))
+    register(context.broker, context.naming, drafting)
+    locks = Consumer(
+        "drafting-locks", ("signing",), drafting.on_signing_outcome, event_types=SIGNING_OUTCOMES
+    )
+    subscribe(context.broker, locks, context.store, context.naming)
 
-    drafting: Drafting | None = None
-
-    def wire(self, context: ServiceContext) -> None:
-        commands = context.commands
-        self.drafting = build(context.store, NatsIdentity(lambda: commands))
-        register(context.broker, context.naming, self.drafting)
-
-    async def on_signing_outcome(self, envelope: Envelope, tx: Transaction) -> None:
-        assert self.drafting is not None, "consumers start after wiring"
-        await self.drafting.on_signing_outcome(envelope, tx)
-
-
-_wiring = _Wiring()
 
 service = ServiceDefinition(
-    name=SERVICE,
-    migrations=migrations_in("services.drafting", SERVICE),
-    consumers=(
-        Consumer(
-            "drafting-locks",
-            ("signing",),
-            _wiring.on_signing_outcome,
-            event_types=SIGNING_OUTCOMES,
-        ),
-    ),
-    wire=_wiring.wire,
+    name=SERVICE, migrations=migrations_in("services.drafting", SERVICE), wire=wire
 )

@@ -59,7 +59,7 @@ from services.signing.application import models as m
 from services.signing.application.context import Clock, SigningContext, utc_now
 from services.signing.domain.drafting_facts import DRAFTING_EVENTS
 from services.signing.settings import SigningSettings, vault_keys
-from shared.bus.consumer import Consumer
+from shared.bus.consumer import Consumer, subscribe
 from shared.commands import register_command
 from shared.events import Envelope
 from shared.logging import get_logger
@@ -105,11 +105,11 @@ def register_commands(broker: NatsBroker, naming: Naming, ctx: SigningContext) -
         register_command(broker, naming, SERVICE, name, model, handle)
 
 
-def drafting_consumer(context: Callable[[], SigningContext]) -> Consumer:
+def drafting_consumer(ctx: SigningContext) -> Consumer:
     """Drafting's note events → which version is open for signing, and its lock."""
 
     async def handle(envelope: Envelope, tx: Transaction) -> None:
-        await drafting.record(context(), envelope, tx)
+        await drafting.record(ctx, envelope, tx)
 
     return Consumer(CONSUMER, sources=("drafting",), handle=handle, event_types=DRAFTING_EVENTS)
 
@@ -128,28 +128,15 @@ async def sweep_until(ctx: SigningContext, interval: float, stopping: asyncio.Ev
             await asyncio.wait_for(stopping.wait(), interval)
 
 
-class _Process:
-    """The one context of this process, made when the runtime wires the service."""
+def wire(context: ServiceContext) -> None:
+    # Everything the process holds is made here, per process: nothing lives in the module.
+    ctx = build_context(context.store, NatsIdentity(context.commands), context.settings.env)
+    register_commands(context.broker, context.naming, ctx)
+    subscribe(context.broker, drafting_consumer(ctx), context.store, context.naming)
+    interval = ctx.settings.sweep_interval_seconds
+    context.in_background(lambda: sweep_until(ctx, interval, context.stopping))
 
-    ctx: SigningContext | None = None
-
-    def context(self) -> SigningContext:
-        assert self.ctx is not None, "the signing service is not wired yet"
-        return self.ctx
-
-    def wire(self, context: ServiceContext) -> None:
-        identity = NatsIdentity(context.commands)
-        self.ctx = build_context(context.store, identity, context.settings.env)
-        register_commands(context.broker, context.naming, self.ctx)
-        ctx, interval = self.ctx, self.ctx.settings.sweep_interval_seconds
-        context.in_background(lambda: sweep_until(ctx, interval, context.stopping))
-
-
-_process = _Process()
 
 service = ServiceDefinition(
-    name=SERVICE,
-    migrations=migrations_in("services.signing", SERVICE),
-    consumers=(drafting_consumer(_process.context),),
-    wire=_process.wire,
+    name=SERVICE, migrations=migrations_in("services.signing", SERVICE), wire=wire
 )
