@@ -1,0 +1,359 @@
+"""Drive complete IOU lifecycles against the RUNNING services over NATS commands.
+
+API (everything else in this module is private):
+
+- `await run_lifecycles(settings, pairs, notes_per_pair=1, anchor_timeout=60.0) -> LifecycleRun`:
+  `pairs` simulated user pairs run concurrently; each pair logs in with the development inbox's
+  SMS code, submits generated valid GB 11643 ID numbers and names, then runs `notes_per_pair`
+  IOUs one after the other: draft → invite → accept → submit → (signing opens it) → face check
+  and ticket → the initiator signs → face check and ticket → the counterparty signs →
+  `NoteCompleted` → every event of the note and of both parties has its leaf in the evidence
+  log. A refusal or error ends that pair and is recorded, never raised (so a fault-injection
+  run counts failures instead of stopping). The services need `JIETIAO_ENV` dev or test (the
+  development inbox, SMS sender and identity providers).
+- `LifecycleRun`: `outcomes` (one `NoteOutcome` per started note), `latencies` (command name →
+  reply latencies in seconds), `second_signature_to_completed` and `commit_to_anchored`
+  (seconds, one per completed note / per event of the run), `elapsed` (first command → last
+  note anchored or `anchor_timeout`), `events` (events the services appended in the run,
+  evidence's own excluded), and the rates `lifecycles_per_second`, `events_per_second`.
+- `NoteOutcome`: `note_id` (None if the pair failed before drafting), `completed`, `anchored`,
+  `error` ("<step>: <code>"), `steps` (step → seconds), `ok` (completed and anchored).
+- `bench.stack.running_stack(settings, replicas={service: count})`: an async context manager
+  that migrates the namespace and runs the services as `jietiao serve` processes until exit.
+
+Times: a command's reply latency is measured here; "second signature → NoteCompleted" is from
+sending the counterparty's `sign` to the commit of signing's `NoteCompleted`; "commit →
+anchored" from an event's commit to the commit of its `EvidenceAnchored` (PostgreSQL's
+transaction timestamps, same machine clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
+import nats
+from nats.aio.client import Client as NatsClient
+
+from bench.people import FACE_PNG, HANDWRITING, Identity, iou_terms, new_identity
+from bench.stack import Stack, running_stack
+from shared.commands import CommandClient, CommandRejected
+from shared.config import Settings
+from shared.subjects import Naming
+
+__all__ = ["LifecycleRun", "NoteOutcome", "Stack", "run_lifecycles", "running_stack"]
+
+SOURCES = ("drafting", "identity", "signing")
+
+
+@dataclass
+class NoteOutcome:
+    note_id: str | None = None
+    completed: bool = False
+    anchored: bool = False
+    error: str | None = None
+    steps: dict[str, float] = field(default_factory=dict)
+    parties: tuple[str, str] = ("", "")
+    second_signature_sent: float | None = None  # wall clock (time.time())
+
+    @property
+    def ok(self) -> bool:
+        return self.completed and self.anchored and self.error is None
+
+
+@dataclass
+class LifecycleRun:
+    outcomes: list[NoteOutcome]
+    latencies: dict[str, list[float]]
+    second_signature_to_completed: list[float]
+    commit_to_anchored: list[float]
+    elapsed: float
+    events: int
+
+    @property
+    def completed(self) -> int:
+        return sum(o.ok for o in self.outcomes)
+
+    @property
+    def lifecycles_per_second(self) -> float:
+        return self.completed / self.elapsed
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.elapsed
+
+    @property
+    def command_latencies(self) -> list[float]:
+        return [s for samples in self.latencies.values() for s in samples]
+
+
+class _Client:
+    """Commands, each reply timed under its command name."""
+
+    def __init__(self, nc: NatsClient, settings: Settings) -> None:
+        self.commands = CommandClient(nc, Naming(settings.namespace), timeout=30.0)
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+
+    async def call(self, service: str, name: str, **request: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            return await self.commands.call(service, name, request)
+        finally:
+            self.latencies[name].append(time.perf_counter() - started)
+
+
+class _Step:
+    """Names the step an error happened in, and times it."""
+
+    def __init__(self, outcome: NoteOutcome, name: str) -> None:
+        self.outcome, self.name = outcome, name
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
+    ) -> None:
+        self.outcome.steps[self.name] = time.perf_counter() - self.started
+        if error is not None and self.outcome.error is None:
+            code = error.code if isinstance(error, CommandRejected) else type(error).__name__
+            self.outcome.error = f"{self.name}: {code}"
+
+
+class _Person:
+    def __init__(self, client: _Client, identity: Identity) -> None:
+        self.client, self.identity, self.party_id = client, identity, ""
+
+    async def verify(self) -> None:
+        phone = self.identity.phone
+        await self.client.call("identity", "request_login_code", phone=phone)
+        inbox = await self.client.call("identity", "dev_inbox", phone=phone)
+        code = next(m["code"] for m in inbox["messages"] if m["purpose"] == "login")
+        login = await self.client.call("identity", "verify_login_code", phone=phone, code=code)
+        self.party_id = login["party_id"]
+        await self.client.call(
+            "identity",
+            "submit_identity",
+            party_id=self.party_id,
+            legal_name=self.identity.legal_name,
+            id_number=self.identity.id_number,
+        )
+
+    async def sign(self, note_id: str, digest: str) -> dict[str, Any]:
+        await self.client.call(
+            "identity", "verify_face", party_id=self.party_id, image_base64=FACE_PNG
+        )
+        ticket = await self.client.call(
+            "identity",
+            "issue_ticket",
+            party_id=self.party_id,
+            note_id=note_id,
+            document_digest=digest,
+            purpose="sign",
+        )
+        return await self.client.call(
+            "signing",
+            "sign",
+            note_id=note_id,
+            party_id=self.party_id,
+            document_digest=digest,
+            ticket=ticket["ticket"],
+            intent_confirmed=True,
+            handwriting=HANDWRITING,
+        )
+
+
+async def _until_open(client: _Client, note_id: str, within: float = 30.0) -> None:
+    deadline = time.perf_counter() + within
+    while True:
+        state = await client.call("signing", "get_note_signing_state", note_id=note_id)
+        if state["status"] == "open":
+            return
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"signing did not open {note_id}")
+        await asyncio.sleep(0.02)
+
+
+async def _note(client: _Client, lender: _Person, borrower: _Person, out: NoteOutcome) -> None:
+    out.parties = (lender.party_id, borrower.party_id)
+    with _Step(out, "draft"):
+        draft = await client.call(
+            "drafting",
+            "draft_note",
+            actor_party_id=lender.party_id,
+            accepted_disclaimer_version="2026-01",
+            counterparty={
+                "display_name": borrower.identity.legal_name,
+                "phone": borrower.identity.phone,
+            },
+            terms=iou_terms(date.today() + timedelta(days=1)),
+        )
+    out.note_id = note_id = draft["note_id"]
+    own = {"note_id": note_id, "actor_party_id": lender.party_id}
+    with _Step(out, "invite"):
+        token = (await client.call("drafting", "invite_counterparty", **own))["token"]
+    with _Step(out, "accept"):
+        await client.call("drafting", "accept_invitation", token=token, party_id=borrower.party_id)
+    with _Step(out, "submit"):
+        digest = (await client.call("drafting", "submit_for_signing", **own))["document_digest"]
+    with _Step(out, "signing_open"):
+        await _until_open(client, note_id)
+    with _Step(out, "initiator_signs"):
+        await lender.sign(note_id, digest)
+    with _Step(out, "counterparty_signs"):
+        out.second_signature_sent = time.time()
+        await borrower.sign(note_id, digest)
+
+
+async def _pair(client: _Client, notes: int, outcomes: list[NoteOutcome]) -> None:
+    lender, borrower = _Person(client, new_identity()), _Person(client, new_identity())
+    first = NoteOutcome()
+    outcomes.append(first)
+    with _Step(first, "verify_parties"):
+        await asyncio.gather(lender.verify(), borrower.verify())
+    for i in range(notes):
+        out = first if i == 0 else NoteOutcome()
+        if i:
+            outcomes.append(out)
+        try:
+            await _note(client, lender, borrower, out)
+        except Exception:  # recorded in the outcome by its step
+            return
+
+
+async def _guarded(work: Any) -> None:
+    try:
+        await work
+    except Exception:  # the step already recorded it; a pair's failure ends only that pair
+        return
+
+
+@dataclass(frozen=True)
+class _Event:
+    event_id: uuid.UUID
+    stream_id: str
+    event_type: str
+    at: float  # epoch seconds of its transaction
+
+
+class _Log:
+    """What the services committed since the run began, read from their schemas."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings) -> None:
+        self.pool, self.settings = pool, settings
+        self.start: dict[str, int] = {}
+
+    def _schema(self, service: str) -> str:
+        return self.settings.schema_for(service)
+
+    async def mark(self) -> None:
+        for service in (*SOURCES, "evidence"):
+            self.start[service] = await self.pool.fetchval(
+                f"SELECT coalesce(max(global_position), 0) FROM {self._schema(service)}.events"
+            )
+
+    async def unanchored(self) -> int:
+        leaves = f"{self._schema('evidence')}.leaves"
+        total = 0
+        for service in SOURCES:
+            total += await self.pool.fetchval(
+                f"SELECT count(*) FROM {self._schema(service)}.events e "
+                f"WHERE e.global_position > $1 "
+                f"AND NOT EXISTS (SELECT 1 FROM {leaves} l WHERE l.event_id = e.event_id)",
+                self.start[service],
+            )
+        return int(total)
+
+    async def completed(self, note_ids: list[str]) -> dict[str, float]:
+        rows = await self.pool.fetch(
+            f"SELECT stream_id::text AS id, extract(epoch FROM recorded_at)::float8 AS at "
+            f"FROM {self._schema('signing')}.events "
+            f"WHERE event_type = 'NoteCompleted' AND stream_id = ANY($1::uuid[])",
+            note_ids,
+        )
+        return {r["id"]: r["at"] for r in rows}
+
+    async def events(self) -> list[_Event]:
+        found: list[_Event] = []
+        for service in SOURCES:
+            rows = await self.pool.fetch(
+                f"SELECT event_id, stream_id::text AS stream_id, event_type, "
+                f"extract(epoch FROM recorded_at)::float8 AS at "
+                f"FROM {self._schema(service)}.events WHERE global_position > $1",
+                self.start[service],
+            )
+            found += [_Event(r["event_id"], r["stream_id"], r["event_type"], r["at"]) for r in rows]
+        return found
+
+    async def anchored_at(self) -> dict[uuid.UUID, float]:
+        rows = await self.pool.fetch(
+            f"SELECT (payload->>'event_id')::uuid AS id, "
+            f"extract(epoch FROM recorded_at)::float8 AS at "
+            f"FROM {self._schema('evidence')}.events "
+            f"WHERE event_type = 'EvidenceAnchored' AND global_position > $1",
+            self.start["evidence"],
+        )
+        return {r["id"]: r["at"] for r in rows}
+
+
+async def _settle(log: _Log, outcomes: list[NoteOutcome], within: float) -> None:
+    """Until every signed note completed and every event is anchored, or `within` seconds pass."""
+    deadline = time.perf_counter() + within
+    signed = [o.note_id for o in outcomes if o.note_id and o.second_signature_sent and not o.error]
+    while time.perf_counter() < deadline:
+        done = await log.completed([n for n in signed if n])
+        if len(done) == len(signed) and await log.unanchored() == 0:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def _judge(log: _Log, outcomes: list[NoteOutcome]) -> tuple[list[float], list[float], int]:
+    """Each outcome's `completed`/`anchored`; the two latency series; the run's event count."""
+    events, anchored = await log.events(), await log.anchored_at()
+    completed = await log.completed([o.note_id for o in outcomes if o.note_id])
+    by_stream: dict[str, list[_Event]] = defaultdict(list)
+    for event in events:
+        by_stream[event.stream_id].append(event)
+    to_completed = []
+    for out in outcomes:
+        if out.note_id is None:
+            continue
+        out.completed = out.note_id in completed
+        if out.completed and out.second_signature_sent is not None:
+            to_completed.append(completed[out.note_id] - out.second_signature_sent)
+        own = [e for s in (out.note_id, *out.parties) for e in by_stream.get(s, [])]
+        out.anchored = bool(own) and all(e.event_id in anchored for e in own)
+    to_anchored = [anchored[e.event_id] - e.at for e in events if e.event_id in anchored]
+    return to_completed, to_anchored, len(events)
+
+
+async def run_lifecycles(
+    settings: Settings, pairs: int, *, notes_per_pair: int = 1, anchor_timeout: float = 60.0
+) -> LifecycleRun:
+    """Run `pairs` concurrent user pairs through `notes_per_pair` IOUs each (see the module)."""
+    nc = await nats.connect(settings.nats_url, name="bench-lifecycle")
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        log = _Log(pool, settings)
+        await log.mark()
+        client = _Client(nc, settings)
+        outcomes: list[NoteOutcome] = []
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_guarded(_pair(client, notes_per_pair, outcomes)) for _ in range(pairs))
+        )
+        await _settle(log, outcomes, anchor_timeout)
+        elapsed = time.perf_counter() - started
+        to_completed, to_anchored, events = await _judge(log, outcomes)
+        return LifecycleRun(
+            outcomes, dict(client.latencies), to_completed, to_anchored, elapsed, events
+        )
+    finally:
+        await pool.close()
+        await nc.close()
