@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import platform
 import statistics
@@ -99,3 +100,20 @@ def write_results(path: Path, sections: dict[str, list[Figure]], notes: list[str
     text = "\n".join(lines)
     path.write_text(text)
     return text
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The `q` quantile (0..1) by the nearest-rank method; NaN for no sample."""
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) of a live process in MiB, from /proc (Linux)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024

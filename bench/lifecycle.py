@@ -2,11 +2,13 @@
 
 API (everything else in this module is private):
 
-- `await run_lifecycles(settings, pairs, notes_per_pair=1, anchor_timeout=60.0) -> LifecycleRun`:
-  `pairs` simulated user pairs run concurrently; each pair logs in with the development inbox's
-  SMS code, submits generated valid GB 11643 ID numbers and names, then runs `notes_per_pair`
-  IOUs one after the other: draft → invite → accept → submit → (signing opens it) → face check
-  and ticket → the initiator signs → face check and ticket → the counterparty signs →
+- `await run_lifecycles(settings, pairs, notes_per_pair=1, anchor_timeout=60.0,
+  arrival_rate=None) -> LifecycleRun`: `pairs` simulated user pairs run concurrently (or, with
+  `arrival_rate`, start one after the other at that many pairs per second: an open-loop load).
+  Each pair logs in with the development inbox's SMS code, submits generated valid GB 11643 ID
+  numbers and names, then runs `notes_per_pair` IOUs one after the other: draft → invite →
+  accept → submit → (signing opens it) → face check and ticket → the initiator signs → face
+  check and ticket → the counterparty signs →
   `NoteCompleted` → every event of the note and of both parties has its leaf in the evidence
   log. A refusal or error ends that pair and is recorded, never raised (so a fault-injection
   run counts failures instead of stopping). The services need `JIETIAO_ENV` dev or test (the
@@ -33,6 +35,7 @@ import asyncio
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -227,7 +230,8 @@ async def _pair(client: _Client, notes: int, outcomes: list[NoteOutcome]) -> Non
             return
 
 
-async def _guarded(work: Any) -> None:
+async def _guarded(work: Coroutine[Any, Any, None], delay: float) -> None:
+    await asyncio.sleep(delay)
     try:
         await work
     except Exception:  # the step already recorded it; a pair's failure ends only that pair
@@ -334,9 +338,15 @@ async def _judge(log: _Log, outcomes: list[NoteOutcome]) -> tuple[list[float], l
 
 
 async def run_lifecycles(
-    settings: Settings, pairs: int, *, notes_per_pair: int = 1, anchor_timeout: float = 60.0
+    settings: Settings,
+    pairs: int,
+    *,
+    notes_per_pair: int = 1,
+    anchor_timeout: float = 60.0,
+    arrival_rate: float | None = None,
 ) -> LifecycleRun:
-    """Run `pairs` concurrent user pairs through `notes_per_pair` IOUs each (see the module)."""
+    """Run `pairs` user pairs through `notes_per_pair` IOUs each (see the module): all at once,
+    or (open loop) pair i starting at i / `arrival_rate` seconds."""
     nc = await nats.connect(settings.nats_url, name="bench-lifecycle")
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
@@ -346,7 +356,12 @@ async def run_lifecycles(
         outcomes: list[NoteOutcome] = []
         started = time.perf_counter()
         await asyncio.gather(
-            *(_guarded(_pair(client, notes_per_pair, outcomes)) for _ in range(pairs))
+            *(
+                _guarded(
+                    _pair(client, notes_per_pair, outcomes), i / arrival_rate if arrival_rate else 0
+                )
+                for i in range(pairs)
+            )
         )
         await _settle(log, outcomes, anchor_timeout)
         elapsed = time.perf_counter() - started

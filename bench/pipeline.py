@@ -13,6 +13,7 @@ from decimal import Decimal
 import asyncpg
 import nats
 from faststream.nats import NatsBroker
+from nats.aio.msg import Msg
 from nats.js.api import StorageType, StreamConfig
 
 from bench.common import Figure, bench_namespace, rate, repeat
@@ -74,7 +75,7 @@ async def substrate_once(db_url: str, nats_url: str, count: int) -> float:
             acks.append(await js.publish_async(f"{ns}.raw.{event_id}", body, headers=headers))
         await asyncio.gather(*acks)
 
-    async def consume_one(msg: nats.aio.msg.Msg) -> None:
+    async def consume_one(msg: Msg) -> None:
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 f"INSERT INTO {schema}.processed VALUES ($1) ON CONFLICT DO NOTHING",

@@ -1,0 +1,203 @@
+"""The whole system: concurrent user pairs through complete IOU lifecycles against the services
+running as processes, each repetition next to a substrate-ceiling run of the same moment; then
+open-loop at half the measured maximum (the latency target's load); then 3 replicas of signing
+and evidence; and the memory of every service process along the way."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bench import pipeline
+from bench.common import Figure, bench_namespace, percentile, rss_mib
+from bench.lifecycle import LifecycleRun, run_lifecycles
+from bench.stack import Stack, running_stack
+from shared.config import Settings
+
+SUBSTRATE_EVENTS = 2000
+HALF_LOAD_SECONDS = 20.0
+# Polls for signing to open the note are queries, not a user's command.
+_NOT_USER_COMMANDS = frozenset({"get_note_signing_state", "dev_inbox"})
+ONE_EACH: Mapping[str, int] = {"drafting": 1, "identity": 1, "signing": 1, "evidence": 1}
+THREE: Mapping[str, int] = {**ONE_EACH, "signing": 3, "evidence": 3}
+
+
+@dataclass
+class Memory:
+    """RSS of every service process after each run, and how many notes had completed by then."""
+
+    notes: list[int] = field(default_factory=list)
+    rss: dict[str, list[float]] = field(default_factory=dict)
+    peak: dict[str, float] = field(default_factory=dict)
+
+    def sample(self, stack: Stack, notes: int) -> None:
+        self.notes.append(notes)
+        for process in stack.processes:
+            current, peak = rss_mib(process.pid)
+            self.rss.setdefault(process.replica.name, []).append(current)
+            self.peak[process.replica.name] = peak
+
+
+@dataclass
+class Measured:
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    failed: int = 0
+    notes: int = 0
+
+    def add(self, name: str, value: float) -> None:
+        self.samples.setdefault(name, []).append(value)
+
+    def record(self, run: LifecycleRun, ceiling: float | None) -> None:
+        self.failed += len(run.outcomes) - run.completed
+        self.notes += run.completed
+        commands = [
+            s for name, xs in run.latencies.items() if name not in _NOT_USER_COMMANDS for s in xs
+        ]
+        self.add("lifecycles/s", run.lifecycles_per_second)
+        self.add("events/s", run.events_per_second)
+        if ceiling is not None:
+            self.add("ceiling", ceiling)
+            self.add("ratio", run.events_per_second / ceiling)
+        for q in (0.5, 0.95, 0.99):
+            self.add(f"command p{q * 100:.0f}", 1000 * percentile(commands, q))
+        for q in (0.5, 0.99):
+            self.add(
+                f"completed p{q * 100:.0f}", 1000 * percentile(run.second_signature_to_completed, q)
+            )
+            self.add(f"anchored p{q * 100:.0f}", 1000 * percentile(run.commit_to_anchored, q))
+
+
+async def _closed(
+    settings: Settings,
+    urls: tuple[str, str],
+    pairs: int,
+    times: int,
+    memory: Memory | None,
+    stack: Stack,
+) -> Measured:
+    measured = Measured()
+    for _ in range(times):
+        ceiling = await pipeline.substrate_once(*urls, SUBSTRATE_EVENTS)
+        run = await run_lifecycles(settings, pairs)
+        measured.record(run, ceiling)
+        if memory is not None:
+            memory.sample(stack, memory.notes[-1] + run.completed)
+    return measured
+
+
+async def _open(
+    settings: Settings, rate: float, times: int, memory: Memory, stack: Stack
+) -> Measured:
+    measured = Measured()
+    pairs = max(4, round(rate * HALF_LOAD_SECONDS))
+    for _ in range(times):
+        run = await run_lifecycles(settings, pairs, arrival_rate=rate)
+        measured.record(run, None)
+        memory.sample(stack, memory.notes[-1] + run.completed)
+    return measured
+
+
+def _settings(db_url: str, nats_url: str) -> Settings:
+    return Settings(database_url=db_url, nats_url=nats_url, namespace=bench_namespace(), env="dev")
+
+
+@dataclass
+class SystemResults:
+    closed: Measured
+    half: Measured
+    three: Measured
+    memory: Memory
+    half_rate: float
+
+
+async def measure(db_url: str, nats_url: str, pairs: int, times: int) -> SystemResults:
+    urls = (db_url, nats_url)
+    memory = Memory()
+    settings = _settings(*urls)
+    async with running_stack(settings, ONE_EACH) as stack:
+        warm = await run_lifecycles(settings, 2)  # first keys, first connections
+        memory.sample(stack, warm.completed)
+        closed = await _closed(settings, urls, pairs, times, memory, stack)
+        rate = statistics.median(closed.samples["lifecycles/s"]) / 2
+        half = await _open(settings, rate, times, memory, stack)
+    settings = _settings(*urls)
+    async with running_stack(settings, THREE) as stack:
+        await run_lifecycles(settings, 2)
+        three = await _closed(settings, urls, pairs, times, None, stack)
+    return SystemResults(closed, half, three, memory, rate)
+
+
+def figures(results: SystemResults, pairs: int) -> dict[str, list[Figure]]:
+    cmd = f"make bench  # bench.system, {pairs} concurrent pairs, 1 lifecycle each"
+    half_cmd = f"make bench  # bench.system, open loop at {results.half_rate:.2f} lifecycles/s"
+    three_cmd = f"{cmd}, signing=3 evidence=3"
+
+    def of(measured: Measured, label: str, command: str) -> list[Figure]:
+        s = measured.samples
+        out = [
+            Figure(f"{label}: lifecycles", "lifecycles/s", s["lifecycles/s"], command),
+            Figure(f"{label}: events through the system", "events/s", s["events/s"], command),
+        ]
+        if "ratio" in s:
+            out += [
+                Figure(
+                    f"{label}: substrate ceiling (same moment)", "events/s", s["ceiling"], command
+                ),
+                Figure(f"{label}: events/s ÷ substrate ceiling", "ratio", s["ratio"], command),
+            ]
+        out += [
+            Figure(f"{label}: command reply {p}", "ms", s[f"command {p}"], command)
+            for p in ("p50", "p95", "p99")
+        ]
+        out += [
+            Figure(
+                f"{label}: second signature → NoteCompleted {p}", "ms", s[f"completed {p}"], command
+            )
+            for p in ("p50", "p99")
+        ]
+        out += [
+            Figure(
+                f"{label}: event commit → EvidenceAnchored {p}", "ms", s[f"anchored {p}"], command
+            )
+            for p in ("p50", "p99")
+        ]
+        out.append(
+            Figure(f"{label}: lifecycles failed", "count", [float(measured.failed)], command)
+        )
+        return out
+
+    return {
+        "Whole system": of(results.closed, "1 replica each, max load", cmd)
+        + of(results.half, "1 replica each, half the max load", half_cmd),
+        "Whole system, 3 replicas of signing and evidence": of(
+            results.three, "3 replicas", three_cmd
+        ),
+        "Memory": memory_figures(results.memory),
+    }
+
+
+def memory_figures(memory: Memory) -> list[Figure]:
+    cmd = f"make bench  # bench.system, RSS from /proc after each run, {memory.notes[-1]} notes"
+    out = []
+    for name, rss in memory.rss.items():
+        out.append(
+            Figure(
+                f"{name}: peak RSS (VmHWM) after {memory.notes[-1]} notes",
+                "MiB",
+                [memory.peak[name]],
+                cmd,
+            )
+        )
+        # Steady state: from the first measured run on (the warm-up loads code and caches).
+        grown = rss[-1] - rss[1]
+        notes = memory.notes[-1] - memory.notes[1]
+        out.append(
+            Figure(
+                f"{name}: RSS growth per 1,000 notes in steady state",
+                "MiB",
+                [1000 * grown / max(notes, 1)],
+                cmd,
+            )
+        )
+    return out
