@@ -1,5 +1,6 @@
 """A service's one port: a liveness endpoint small enough to need no web framework
-(`GET /healthz` → 200 or 503), or, for a service with an HTTP app, that app under uvicorn."""
+(`GET /healthz` → 200 or 503, `GET /metrics` → Prometheus text), or, for a service with an HTTP
+app, that app under uvicorn."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 import uvicorn
 
 Check = Callable[[], Awaitable[bool]]
+Metrics = Callable[[], Awaitable[bytes]]
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # (scope, receive, send): what FastAPI and every ASGI app are.
 ASGIApplication = Callable[[Any, Any, Any], Awaitable[None]]
 
@@ -40,8 +43,11 @@ class AsgiServer:
 
 
 class HealthServer:
-    def __init__(self, check: Check, host: str, port: int, service: str) -> None:
+    def __init__(
+        self, check: Check, host: str, port: int, service: str, metrics: Metrics | None = None
+    ) -> None:
         self.check = check
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.service = service
@@ -61,23 +67,25 @@ class HealthServer:
         with contextlib.suppress(Exception):
             request = await asyncio.wait_for(reader.readline(), 5)
             path = request.split(b" ")[1] if request.count(b" ") >= 2 else b""
-            if path.split(b"?")[0] not in (b"/healthz", b"/"):
-                status, body = "404 Not Found", {"error": "not found"}
-            elif await self._healthy():
-                status, body = "200 OK", {"service": self.service, "status": "ok"}
-            else:
-                status, body = (
-                    "503 Service Unavailable",
-                    {"service": self.service, "status": "down"},
-                )
-            payload = json.dumps(body).encode()
+            status, content_type, payload = await self._response(path.split(b"?")[0])
             head = (
-                f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+                f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
                 f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
             )
             writer.write(head.encode() + payload)
             await writer.drain()
         writer.close()
+
+    async def _response(self, path: bytes) -> tuple[str, str, bytes]:
+        if path == b"/metrics" and self.metrics is not None:
+            return "200 OK", METRICS_CONTENT_TYPE, await self.metrics()
+        if path not in (b"/healthz", b"/"):
+            status, body = "404 Not Found", {"error": "not found"}
+        elif await self._healthy():
+            status, body = "200 OK", {"service": self.service, "status": "ok"}
+        else:
+            status, body = "503 Service Unavailable", {"service": self.service, "status": "down"}
+        return status, "application/json", json.dumps(body).encode()
 
     async def _healthy(self) -> bool:
         try:

@@ -1,4 +1,11 @@
-"""What every service process does: migrate, consume, relay, answer liveness, stop cleanly."""
+"""What every service process does: migrate, consume, relay, answer liveness and metrics, trace,
+stop cleanly.
+
+Stopping (SIGTERM or SIGINT): the front door closes, the broker stops fetching and waits for the
+messages in hand, whose handlers commit and ack; the relay and background work return; the
+connections close. A stop that hangs (NATS or PostgreSQL gone) exits hard at the deadline, and
+what was not acked is redelivered to another replica after the consumer's ack wait.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +27,11 @@ from nats.aio.client import Client as NatsClient
 
 import shared.catalogue  # noqa: F401 - registers every event type, so any event can be parsed
 from shared.bus.consumer import Consumer, subscribe
-from shared.bus.relay import OutboxRelay
 from shared.commands import CommandClient
 from shared.config import Settings, service_settings
 from shared.health import ASGIApplication, AsgiServer, Check, HealthServer
 from shared.logging import configure_logging, get_logger
+from shared.observability import TRACE_CONTEXTS, Telemetry
 from shared.store import EventStore, apply_migrations, connect_pool
 from shared.store.migrations import Migration
 from shared.subjects import Naming
@@ -42,10 +49,13 @@ class ServiceContext:
     # Set when the service is asked to stop: background work returns soon after.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    telemetry: Telemetry | None = None
 
     @property
     def commands(self) -> CommandClient:
-        """For calling other services' commands."""
+        """For calling other services' commands (in the caller's trace, when traced)."""
+        if self.telemetry is not None:
+            return self.telemetry.command_client(self.nc, self.naming)
         return CommandClient(self.nc, self.naming)
 
     def in_background(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -77,49 +87,80 @@ def load_service(name: str) -> ServiceDefinition:
 class ServiceProcess:
     """One running replica of a service."""
 
-    def __init__(self, definition: ServiceDefinition, settings: Settings) -> None:
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: Settings,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self.definition = definition
         self.settings = service_settings(definition.name, settings)
         self.naming = Naming(self.settings.namespace)
         self.stopping = asyncio.Event()
+        self.telemetry = telemetry or Telemetry(definition.name, self.settings.namespace)
 
     async def run(self) -> None:
-        settings, name = self.settings, self.definition.name
+        try:
+            await self._run()
+        finally:
+            self.telemetry.close()
+
+    async def _run(self) -> None:
+        settings, name, telemetry = self.settings, self.definition.name, self.telemetry
         pool = await connect_pool(
             settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
         )
-        store = EventStore(pool, settings.schema_for(name))
-        await apply_migrations(pool, store.schema, self.definition.migrations)
-        nc = await nats.connect(settings.nats_url, name=f"{name}-relay")
-        broker = NatsBroker(settings.nats_url, graceful_timeout=20.0, log_level=logging.DEBUG)
-        context = ServiceContext(settings, store, broker, self.naming, nc, self.stopping)
+        store = telemetry.event_store(pool, settings.schema_for(name))
+        await apply_migrations(pool, store.schema, [*self.definition.migrations, TRACE_CONTEXTS])
+        servers = nats_servers(settings.nats_url)
+        nc = await nats.connect(servers, name=f"{name}-relay")
+        broker = NatsBroker(
+            servers,
+            graceful_timeout=20.0,
+            log_level=logging.DEBUG,
+            middlewares=telemetry.middlewares(),
+        )
+        context = ServiceContext(
+            settings, store, broker, self.naming, nc, self.stopping, telemetry=telemetry
+        )
         self._wire(context)
         front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
         # Subscriptions reach the server asynchronously: be reachable before saying "live".
         await broker.connection.flush()
         relay = asyncio.create_task(
-            OutboxRelay(store, nc.jetstream(), self.naming, name).run(self.stopping)
+            telemetry.relay(store, nc.jetstream(), self.naming).run(self.stopping)
         )
+        telemetry.watch(store, nc.jetstream(), self._durables())
         background = [asyncio.create_task(work()) for work in context.background]
         port = await front.start()
         log.info("service started", service=name, port=port)
         await self.stopping.wait()
         log.info("service stopping", service=name)
         await front.stop()
-        await broker.stop()  # waits for in-flight handlers, which commit and ack
+        await broker.stop()  # stops fetching, waits for in-flight handlers: they commit and ack
         for outcome in await asyncio.gather(relay, *background, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 log.error("background work failed", service=name, error=repr(outcome))
         await nc.drain()
         await pool.close()
+        log.info("service stopped", service=name)
+
+    def _durables(self) -> list[tuple[str, str]]:
+        """(stream, durable) of every JetStream consumer this service's replicas share."""
+        return [
+            (self.naming.stream_name(source), self.naming.durable_name(consumer.name, source))
+            for consumer in self.definition.consumers
+            for source in consumer.sources
+        ]
 
     def _front_door(self, context: ServiceContext, check: Check) -> HealthServer | AsgiServer:
-        """The service's one port: its HTTP app if it has one, else just its liveness."""
+        """The service's one port: its HTTP app if it has one, else liveness and metrics."""
         host, port = self.settings.health_host, self.settings.health_port
         if self.definition.http_app is None:
-            return HealthServer(check, host, port, self.definition.name)
-        return AsgiServer(self.definition.http_app(context, check), host, port)
+            return HealthServer(check, host, port, self.definition.name, self.telemetry.exposition)
+        app = self.definition.http_app(context, check)
+        return AsgiServer(self.telemetry.http(app), host, port)
 
     def _wire(self, context: ServiceContext) -> None:
         for consumer in self.definition.consumers:
@@ -135,6 +176,12 @@ class ServiceProcess:
             return bool(await pool.fetchval("SELECT true"))
 
         return check
+
+
+def nats_servers(url: str) -> list[str]:
+    """`nats://a:4222,nats://b:4222` → each server: a client that starts while one of the listed
+    cluster nodes is down still connects to another."""
+    return [part.strip() for part in url.split(",") if part.strip()]
 
 
 def _exit_if_stuck(seconds: float) -> None:

@@ -21,6 +21,7 @@ from services.gateway.http.auth import Gateway
 from services.gateway.settings import GatewaySettings
 from shared.commands import CommandClient
 from shared.health import Check
+from shared.observability import service_metrics
 from shared.store import EventStore
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -73,7 +74,8 @@ def build_app(
             f'jietiao_gateway_responses_total{{status="{status}"}} {n}'
             for status, n in sorted(responses.items())
         ]
-        return "\n".join(lines) + "\n"
+        # What every service process exposes (bus, relay, HTTP latency), from the runtime.
+        return "\n".join(lines) + "\n" + await service_metrics("gateway")
 
     for module in (routes_account, routes_notes, routes_signing, routes_evidence):
         app.include_router(module.router)
