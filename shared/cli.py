@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -77,6 +78,31 @@ def evidence_pack(
     from services.evidence.fetch import evidence_pack_command
 
     raise typer.Exit(evidence_pack_command(note_id, out))
+
+
+@app.command()
+def asyncapi(
+    out: Annotated[Path, typer.Option(help="Folder of the documents.")] = Path("docs/asyncapi"),
+    check: Annotated[
+        bool, typer.Option(help="Write nothing; exit 1 if a document there is stale.")
+    ] = False,
+) -> None:
+    """Write the AsyncAPI document of every service's bus (`<out>/<service>.json`)."""
+    from shared.runtime import asyncapi_document
+
+    stale = []
+    for service in SERVICES:
+        text = json.dumps(asyncapi_document(service), indent=2, sort_keys=True, ensure_ascii=False)
+        path = out / f"{service}.json"
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text + "\n":
+                stale.append(str(path))
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    if stale:
+        typer.echo("stale, run `jietiao asyncapi`: " + ", ".join(stale), err=True)
+        raise typer.Exit(1)
 
 
 def _register_up() -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import logging
 import os
 import signal
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import nats
@@ -29,6 +30,7 @@ import shared.catalogue  # noqa: F401 - registers every event type, so any event
 from shared.bus.consumer import Consumer, subscribe
 from shared.commands import CommandClient
 from shared.config import Settings, service_settings
+from shared.events import EventPayload
 from shared.health import ASGIApplication, AsgiServer, Check, HealthServer
 from shared.logging import configure_logging, get_logger
 from shared.observability import TRACE_CONTEXTS, Telemetry
@@ -77,6 +79,14 @@ class ServiceDefinition:
     consumers: tuple[Consumer, ...] = ()
     wire: Callable[[ServiceContext], None] | None = None
     http_app: HttpAppFactory | None = None
+
+
+def wire(definition: ServiceDefinition, context: ServiceContext) -> None:
+    """Subscribe the service's consumers and let it register its commands on `context.broker`."""
+    for consumer in definition.consumers:
+        subscribe(context.broker, consumer, context.store, context.naming)
+    if definition.wire is not None:
+        definition.wire(context)
 
 
 def load_service(name: str) -> ServiceDefinition:
@@ -163,10 +173,7 @@ class ServiceProcess:
         return AsgiServer(self.telemetry.http(app), host, port)
 
     def _wire(self, context: ServiceContext) -> None:
-        for consumer in self.definition.consumers:
-            subscribe(context.broker, consumer, context.store, self.naming)
-        if self.definition.wire is not None:
-            self.definition.wire(context)
+        wire(self.definition, context)
 
     @staticmethod
     def _checker(pool: asyncpg.Pool, nc: NatsClient, broker: NatsBroker) -> Check:
@@ -210,3 +217,60 @@ def serve(name: str, settings: Settings | None = None) -> None:
         await process.run()
 
     asyncio.run(main())
+
+
+# --- the bus as documentation ---------------------------------------------------------------
+
+
+def asyncapi_document(name: str) -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of one service: the events it publishes (one channel per event
+    type, its payload schema) and what it subscribes to (its consumers and its commands).
+
+    Wired for the default namespace on a broker that never connects, so the document depends on
+    the code alone."""
+    from faststream.specification import AsyncAPI
+
+    settings = Settings(namespace="jietiao", nats_url="nats://nats:4222", env="dev")
+    definition = load_service(name)
+    naming = Naming(settings.namespace)
+    broker = NatsBroker(settings.nats_url)
+    # Nothing here is ever called: wiring only registers handlers.
+    store = EventStore(cast(asyncpg.Pool, None), settings.schema_for(name))
+    wire(definition, ServiceContext(settings, store, broker, naming, NatsClient()))
+    for payload in _published_events(name):
+        subject = naming.event_subject(name, payload.stream_type, "*", payload.__name__)
+        broker.publisher(
+            subject,
+            title=f"{name}: {payload.__name__}",
+            description=(payload.__doc__ or "").strip() or None,
+            schema=payload,
+        )
+    spec = AsyncAPI(
+        broker,
+        title=f"Jietiao {name}",
+        version="1.0.0",
+        description=_ENVELOPE_NOTE
+        + (importlib.import_module(f"services.{name}.app").__doc__ or ""),
+        schema_version="3.0.0",
+    )
+    document: dict[str, Any] = json.loads(spec.to_specification().to_json())
+    return document
+
+
+_ENVELOPE_NOTE = (
+    "Every event travels as the JSON envelope of `shared.events.Envelope` (event_id, event_type, "
+    "schema_version, stream_type, stream_id, version, occurred_at, correlation_id, causation_id, "
+    "actor, payload) with headers `Nats-Msg-Id` (the event id), `Jietiao-Event-Type`, "
+    "`Jietiao-Schema-Version`, `Jietiao-Correlation-Id` and, when traced, `traceparent`; each "
+    "event channel's schema is its `payload`. Commands are request/reply: the reply is "
+    '`{"ok": true, "result": ...}` or `{"ok": false, "error": {code, message, message_zh, '
+    "field}}`.\n\n"
+)
+
+
+def _published_events(name: str) -> list[type[EventPayload]]:
+    module = f"shared.catalogue.{name}"
+    return sorted(
+        (c for c in EventPayload._registry.values() if c.__module__ == module),
+        key=lambda c: c.__name__,
+    )
