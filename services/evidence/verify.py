@@ -2,9 +2,11 @@
 
     python -m services.evidence.verify FILE [--key VKEY ...]
 
-FILE is a receipt or an evidence pack (JSON). The log's keys are taken from `--key` when given
-(the safe way: keys obtained from the operator out of band); otherwise from the file itself, which
-proves the file is internally consistent and signed by the keys it names, and says so.
+FILE is a receipt or an evidence pack (JSON); for a pack, the parties' signatures are checked
+too, from the pack's own events and the parties' keys it carries (`domain/parties.py`). The log's
+keys are taken from `--key` when given (the safe way: keys obtained from the operator out of
+band); otherwise from the file itself, which proves the file is internally consistent and signed
+by the keys it names, and says so.
 Exit status 0 when every check holds, 1 otherwise, 2 when the file cannot be read.
 """
 
@@ -18,17 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from services.evidence.domain.note import NoteError, Verifier, parse_vkey
-from services.evidence.domain.pack import PACK_FORMAT, PartyCheck, Verdict, verify_pack
+from services.evidence.domain.pack import PACK_FORMAT, Verdict, verify_pack
 from services.evidence.domain.receipt import RECEIPT_FORMAT, ReceiptError, verify_receipt
-
-
-def party_checker() -> PartyCheck | None:
-    """The signing service's verifier when this runs inside the project; else None, said aloud."""
-    try:
-        from services.evidence.party_signatures import check_parties
-    except ImportError:
-        return None
-    return check_parties
 
 
 def _keys(document: dict[str, Any], pinned: Sequence[str], verdict: Verdict) -> list[Verifier]:
@@ -51,7 +44,7 @@ def verify_document(document: dict[str, Any], pinned: Sequence[str] = ()) -> Ver
         return verdict
     kind = document.get("format")
     if kind == PACK_FORMAT:
-        verdict.checks += verify_pack(document, keys, party_checker()).checks
+        verdict.checks += verify_pack(document, keys).checks
     elif kind == RECEIPT_FORMAT:
         try:
             r = verify_receipt(document, keys)

@@ -1,9 +1,9 @@
 """The evidence pack of one note: its events' receipts, the parties' keys, one checkpoint.
 
-The parties' signatures are the signing service's format; checking them needs its verifier,
-which the caller passes in as `party_check` (the standalone verifier may not have it, and then
-says so rather than pass silently). The keys travel as `SigningKeyPublished` events, each
-proven by its own receipt like every other event of the pack.
+The parties' signatures are checked over the events the pack proved, by `parties.check_parties`
+(the standard library and `cryptography` only, in agreement with the signing service's own
+verifier). The keys travel as `SigningKeyPublished` events, each proven by its own receipt like
+every other event of the pack.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.evidence.domain.note import Verifier
+from services.evidence.domain.parties import check_parties
 from services.evidence.domain.receipt import ReceiptError, VerifiedReceipt, verify_receipt
 
 PACK_FORMAT = "jietiao-evidence-pack/v1"
@@ -67,7 +68,7 @@ PartyCheck = Callable[[list[dict[str, Any]]], list[tuple[str, bool, str]]]
 
 
 def verify_pack(
-    pack: Mapping[str, Any], keys: list[Verifier], party_check: PartyCheck | None = None
+    pack: Mapping[str, Any], keys: list[Verifier], party_check: PartyCheck = check_parties
 ) -> Verdict:
     verdict = Verdict()
     receipts = pack.get("receipts")
@@ -97,8 +98,5 @@ def verify_pack(
         verdict.add("events", False, "the pack proves no event")
         return verdict
     _check_note_stream(note_id, verified, verdict)
-    if party_check is None:
-        verdict.add("parties' signatures", True, "NOT CHECKED: no signing verifier available")
-    else:
-        verdict.checks += party_check([r.event for r in verified])
+    verdict.checks += party_check([r.event for r in verified])
     return verdict

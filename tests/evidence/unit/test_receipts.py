@@ -180,13 +180,12 @@ def test_a_pack_verifies_and_omissions_and_strangers_are_caught() -> None:
     assert not verify_pack(pack, [Signer(ORIGIN, bytes(32)).verifier]).ok
 
 
-def test_parties_signatures_are_left_to_the_signing_verifier_and_said_so() -> None:
+def test_parties_signatures_are_always_checked_over_the_events_the_pack_proved() -> None:
     pack = make_pack(NOTE_ID, RECEIPTS[:7], NOTE, [LOG.verifier.vkey()])
-    unchecked = verify_pack(pack, [LOG.verifier])
-    assert unchecked.ok
-    assert ("parties' signatures", True, "NOT CHECKED: no signing verifier available") in (
-        unchecked.checks
-    )
+    checked = verify_pack(pack, [LOG.verifier])
+    assert checked.ok
+    assert ("parties' signatures", True, "the note carries no signature yet") in checked.checks
+    assert not any("NOT CHECKED" in detail for _, _, detail in checked.checks)
     seen: list[list[dict[str, Any]]] = []
 
     def refuses(events: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
@@ -196,15 +195,6 @@ def test_parties_signatures_are_left_to_the_signing_verifier_and_said_so() -> No
     assert not verify_pack(pack, [LOG.verifier], refuses).ok
     assert [e["event_id"] for e in seen[0]] == [
         json.loads(r["event_json"])["event_id"] for r in RECEIPTS[:7]
-    ]
-
-
-def test_the_project_verifier_checks_parties_only_when_there_are_signatures() -> None:
-    from services.evidence.party_signatures import check_parties
-
-    events = [json.loads(r["event_json"]) for r in RECEIPTS[:7]]
-    assert check_parties(events) == [
-        ("parties' signatures", True, "the note carries no signature yet")
     ]
 
 

@@ -45,4 +45,10 @@ def test_importing_the_verifier_loads_nothing_else() -> None:
                 "receipt",
                 "tlog_proof",
                 "proofs",
+                "jcs",
+                "parties",
+                "party_events",
+                "party_keys",
+                "party_messages",
+                "party_voids",
             }, name
