@@ -17,15 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.evidence.domain.jcs import NotCanonicalError, digest_hex
-from services.evidence.domain.party_events import (
-    CannotCheckError,
-    Completed,
-    Frozen,
-    Signed,
-    payloads,
-)
+from services.evidence.domain.party_events import CannotCheckError, Completed, Frozen, Signed
 from services.evidence.domain.party_keys import Keys, check_handwriting, check_signature
 from services.evidence.domain.party_messages import final_digest, signing_message
+from services.evidence.domain.party_reading import payloads
 from services.evidence.domain.party_voids import verify_voids
 
 NAME = "parties' signatures"

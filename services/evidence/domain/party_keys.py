@@ -12,13 +12,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.evidence.domain.jcs import digest_hex
-from services.evidence.domain.party_events import (
-    CannotCheckError,
-    Handwriting,
-    Key,
-    Signature,
-    payloads,
-)
+from services.evidence.domain.party_events import CannotCheckError, Handwriting, Key, Signature
+from services.evidence.domain.party_reading import payloads
 
 
 def _unb64(text: str) -> bytes:

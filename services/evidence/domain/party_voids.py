@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.evidence.domain.party_events import VoidAnswer, Voided, VoidRequest, payloads
+from services.evidence.domain.party_events import VoidAnswer, Voided, VoidRequest
 from services.evidence.domain.party_keys import Keys, check_handwriting, check_signature
 from services.evidence.domain.party_messages import void_message
+from services.evidence.domain.party_reading import payloads
 
 
 def _check(

@@ -51,4 +51,5 @@ def test_importing_the_verifier_loads_nothing_else() -> None:
                 "party_keys",
                 "party_messages",
                 "party_voids",
+                "party_reading",
             }, name
