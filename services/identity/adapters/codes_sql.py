@@ -14,13 +14,16 @@ async def lock_phone(tx: Transaction, phone_index: str) -> None:
     await tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"code:{phone_index}")
 
 
-async def send_times(tx: Transaction, phone_index: str, since: datetime) -> list[datetime]:
+async def send_times(
+    tx: Transaction, phone_index: str, since: datetime
+) -> list[tuple[str, datetime]]:
     rows = await tx.conn.fetch(
-        f"SELECT sent_at FROM {tx.schema}.one_time_codes WHERE phone_index = $1 AND sent_at > $2",
+        f"SELECT purpose, sent_at FROM {tx.schema}.one_time_codes "
+        "WHERE phone_index = $1 AND sent_at > $2",
         phone_index,
         since,
     )
-    return [r["sent_at"] for r in rows]
+    return [(r["purpose"], r["sent_at"]) for r in rows]
 
 
 async def insert_code(

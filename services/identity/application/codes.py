@@ -30,7 +30,7 @@ async def send_code(ctx: IdentityContext, phone: str, phone_index: str, purpose:
     async with ctx.store.transaction() as tx:
         await codes_sql.lock_phone(tx, phone_index)
         sent = await codes_sql.send_times(tx, phone_index, now - ctx.seconds(3600))
-        refuse_if_sending_too_often(policy, sent, now)
+        refuse_if_sending_too_often(policy, sent, purpose, now)
         code_hash = ctx.code_hash(phone_index, purpose, code)
         await codes_sql.insert_code(tx, phone_index, purpose, code_hash, now, policy.ttl)
         # Sent inside the transaction: a send that fails leaves no code and costs no quota.

@@ -42,13 +42,16 @@ class Verdict(Enum):
 
 
 def refuse_if_sending_too_often(
-    policy: CodePolicy, sent: Sequence[datetime], now: datetime
+    policy: CodePolicy, sent: Sequence[tuple[str, datetime]], purpose: str, now: datetime
 ) -> None:
-    """`sent`: when codes went to this phone in the last hour."""
-    recent = [moment for moment in sent if now - moment < timedelta(hours=1)]
+    """`sent`: (purpose, when) of the codes sent to this phone in the last hour. The minute
+    between two codes is per purpose, so that logging in does not hold up the SMS-and-card
+    check right after it; the hourly cap counts every code."""
+    recent = [moment for _, moment in sent if now - moment < timedelta(hours=1)]
+    resends = [moment for kind, moment in sent if kind == purpose and moment in recent]
     wait = timedelta(0)
-    if recent and now - max(recent) < policy.min_interval:
-        wait = policy.min_interval - (now - max(recent))
+    if resends and now - max(resends) < policy.min_interval:
+        wait = policy.min_interval - (now - max(resends))
     elif len(recent) >= policy.max_per_hour:
         wait = min(recent) + timedelta(hours=1) - now
     if wait > timedelta(0):

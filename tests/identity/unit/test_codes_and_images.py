@@ -40,15 +40,18 @@ def test_each_verdict_has_its_own_code() -> None:
     assert codes == {"code_wrong", "code_expired", "code_too_many_attempts", "code_not_requested"}
 
 
-def test_one_code_a_minute_and_five_an_hour() -> None:
-    refuse_if_sending_too_often(POLICY, [NOW - timedelta(seconds=61)], NOW)
+def test_one_code_a_minute_per_purpose_and_five_an_hour_in_all() -> None:
+    refuse_if_sending_too_often(POLICY, [("login", NOW - timedelta(seconds=61))], "login", NOW)
     with pytest.raises(Refusal, match="59 s") as refused:
-        refuse_if_sending_too_often(POLICY, [NOW - timedelta(seconds=2)], NOW)
+        refuse_if_sending_too_often(POLICY, [("login", NOW - timedelta(seconds=2))], "login", NOW)
     assert refused.value.code == "code_rate_limited"
-    hour = [NOW - timedelta(minutes=m) for m in (50, 40, 30, 20, 10)]
+    # The check right after logging in is another purpose: it need not wait.
+    refuse_if_sending_too_often(POLICY, [("login", NOW - timedelta(seconds=2))], "alternative", NOW)
+    hour = [("login", NOW - timedelta(minutes=m)) for m in (50, 40, 30, 20, 10)]
     with pytest.raises(Refusal, match="code"):
-        refuse_if_sending_too_often(POLICY, hour, NOW)
-    refuse_if_sending_too_often(POLICY, hour, NOW + timedelta(minutes=10, seconds=1))
+        refuse_if_sending_too_often(POLICY, hour, "alternative", NOW)
+    later = NOW + timedelta(minutes=10, seconds=1)
+    refuse_if_sending_too_often(POLICY, hour, "login", later)
 
 
 def _png(width: int, height: int) -> bytes:
