@@ -1,38 +1,120 @@
 """`make bench`: run every benchmark on the embedded stack (or the URLs given) and rewrite
-bench/RESULTS.md. Usage: python -m bench [--events N] [--times N]"""
+bench/RESULTS.md. Usage: python -m bench [--times N] [--only system,evidence,...] [...]"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from bench import event_store, pipeline
-from bench.common import servers, write_results
+from bench import audit, event_store, evidence_log, pipeline, system, targets
+from bench.common import Figure, servers, write_results
+from bench.profiling import profiled
+
+T = TypeVar("T")
+SECTIONS = ("pipeline", "event_store", "system", "evidence", "audit")
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--times", type=int, default=3, help="repetitions of every figure")
+    parser.add_argument("--events", type=int, default=4000, help="pipeline and store events")
+    parser.add_argument("--pairs", type=int, default=24, help="concurrent user pairs")
+    parser.add_argument("--leaves", type=int, default=10_000, help="leaves per durable run")
+    parser.add_argument(
+        "--audit-events",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[50_000],
+        help="drafting events per audit namespace (the log's own events double the total)",
+    )
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument runs")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    return parser.parse_args()
+
+
+def _timed(seconds: dict[str, float], name: str, work: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    try:
+        return work()
+    finally:
+        seconds[name] = time.perf_counter() - started
+        print(f"[bench] {name}: {seconds[name]:.0f} s", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--events", type=int, default=4000)
-    parser.add_argument("--times", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
-    args = parser.parse_args()
-    with servers() as (db_url, nats_url):
-        sections = {
-            "Event pipeline": asyncio.run(pipeline.run(db_url, nats_url, args.events, args.times)),
-            "Event store": asyncio.run(event_store.run(db_url, args.events, args.times)),
-        }
-    notes = [
-        "Ratios are measured in the same run, one repetition against the other, because the "
-        "machine is shared and noisy; absolute figures are for reference only.",
-        "Both pipelines commit each event in its own transaction, publish with Nats-Msg-Id and "
-        "await the PubAck, consume with a durable pull consumer, commit a de-duplication row and "
-        "then ack.",
-        "Event store: ours appends through one SQL function call under an advisory lock; the "
-        "eventsourcing recorder (psycopg 3, threads) takes a table lock per insert. Reads: ours "
-        "parses every row into a validated, upcast envelope; the peer returns raw bytes.",
-    ]
-    print(write_results(args.out, sections, notes))
+    warnings.simplefilter("ignore", DeprecationWarning)  # pymerkle's get_state
+    args = _args()
+    only = set(args.only.split(","))
+    sections: dict[str, list[Figure]] = {}
+    profiles: dict[str, list[str]] = {}
+    took: dict[str, float] = {}
+    started = time.perf_counter()
+    with servers() as (db, nats_url):
+        if "pipeline" in only:
+            sections["Event pipeline"] = _timed(
+                took,
+                "pipeline",
+                lambda: asyncio.run(pipeline.run(db, nats_url, args.events, args.times)),
+            )
+        if "event_store" in only:
+            sections["Event store"] = _timed(
+                took,
+                "event_store",
+                lambda: asyncio.run(event_store.run(db, args.events, args.times)),
+            )
+        if "system" in only:
+            results = _timed(
+                took,
+                "system",
+                lambda: asyncio.run(system.measure(db, nats_url, args.pairs, args.times)),
+            )
+            sections.update(system.figures(results, args.pairs))
+            if not args.no_profile:
+                profiles["Whole system: the four services in one process, 8 lifecycles"] = _timed(
+                    took, "system profile", lambda: asyncio.run(system.profile(db, nats_url, 8))
+                )
+        if "evidence" in only:
+            samples = _timed(
+                took,
+                "evidence",
+                lambda: asyncio.run(evidence_log.measure(db, args.times, args.leaves)),
+            )
+            sections["Evidence log"] = evidence_log.figures(samples, args.leaves)
+        if "audit" in only:
+            sections["Replay audit"] = _timed(
+                took,
+                "audit",
+                lambda: asyncio.run(audit.run(db, nats_url, args.audit_events, args.times)),
+            )
+            if not args.no_profile:
+                profiles["Replay audit over 5,000 drafting events (10,000 events)"] = _timed(
+                    took, "audit profile", lambda: asyncio.run(_audit_profile(db, nats_url))
+                )
+    took["total"] = time.perf_counter() - started
+    extra = {
+        "Targets": targets.table(sections),
+        "Profiles (pyinstrument, self time by module or package)": [
+            line
+            for title, top in profiles.items()
+            for line in (f"- **{title}**", *[f"  - {t}" for t in top])
+        ],
+        "Run time of each part": [f"- {k}: {v:.0f} s" for k, v in took.items()],
+    }
+    print(write_results(args.out, sections, targets.NOTES, extra))
+
+
+async def _audit_profile(db: str, nats_url: str) -> list[str]:
+    settings, events = await audit.build(db, nats_url, 5_000)
+    try:
+        rate, top = await profiled(audit.audit_rate(settings, events), top=10)
+    finally:
+        await audit.drop(settings)
+    return [f"{rate:,.0f} events/s under the profiler", *top]
 
 
 if __name__ == "__main__":

@@ -73,10 +73,13 @@ def machine() -> dict[str, str]:
         kib = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f"{kib / 1024 / 1024:.1f} GiB"
     versions = ", ".join(
-        f"{p} {metadata.version(p)}" for p in ("faststream", "nats-py", "asyncpg", "pydantic")
+        f"{p} {metadata.version(p)}"
+        for p in ("faststream", "nats-py", "asyncpg", "pydantic", "eventsourcing", "pymerkle")
     )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return {
         "cores": str(os.cpu_count()),
+        "load average at the end (1, 5, 15 min)": load,
         "cpu": cpu,
         "memory": memory,
         "python": platform.python_version(),
@@ -85,17 +88,24 @@ def machine() -> dict[str, str]:
     }
 
 
-def write_results(path: Path, sections: dict[str, list[Figure]], notes: list[str]) -> str:
+def write_results(
+    path: Path,
+    sections: dict[str, list[Figure]],
+    notes: list[str],
+    extra: dict[str, list[str]] | None = None,
+) -> str:
     lines = ["# Benchmark results", "", "Written by `make bench`; figures are medians.", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine().items()]
     for title, figures in sections.items():
         lines += ["", f"## {title}", "", "| figure | median | spread | unit | runs | command |"]
         lines += ["|---|---:|---:|---|---:|---|"]
         lines += [
-            f"| {f.name} | {f.median:,.1f} | {f.spread:,.1f} | {f.unit} | {len(f.samples)} "
+            f"| {f.name} | {_num(f.median)} | {_num(f.spread)} | {f.unit} | {len(f.samples)} "
             f"| `{f.command}` |"
             for f in figures
         ]
+    for title, block in (extra or {}).items():
+        lines += ["", f"## {title}", "", *block]
     lines += ["", "## Notes", "", *[f"- {n}" for n in notes], ""]
     text = "\n".join(lines)
     path.write_text(text)
@@ -117,3 +127,20 @@ def rss_mib(pid: int) -> tuple[float, float]:
         key, _, value = line.partition(":")
         fields[key] = value
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used (Linux /proc, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _num(value: float) -> str:
+    """Three significant digits at least: ratios of 0.06 and rates of 7,000 both read well."""
+    if value != value:  # NaN: nothing was measured
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3g}"

@@ -5,15 +5,20 @@ and evidence; and the memory of every service process along the way."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bench import pipeline
-from bench.common import Figure, bench_namespace, percentile, rss_mib
+from bench.common import Figure, bench_namespace, cpu_seconds, percentile, rss_mib
 from bench.lifecycle import LifecycleRun, run_lifecycles
+from bench.profiling import profiled
 from bench.stack import Stack, running_stack
+from shared.bootstrap import prepare
 from shared.config import Settings
+from shared.logging import configure_logging
+from shared.runtime import ServiceProcess, load_service
 
 SUBSTRATE_EVENTS = 2000
 HALF_LOAD_SECONDS = 20.0
@@ -48,9 +53,11 @@ class Measured:
     def add(self, name: str, value: float) -> None:
         self.samples.setdefault(name, []).append(value)
 
-    def record(self, run: LifecycleRun, ceiling: float | None) -> None:
+    def record(self, run: LifecycleRun, ceiling: float | None, cpu: Mapping[str, float]) -> None:
         self.failed += len(run.outcomes) - run.completed
         self.notes += run.completed
+        for service, seconds in cpu.items():
+            self.add(f"cpu {service}", 1000 * seconds / max(run.completed, 1))
         commands = [
             s for name, xs in run.latencies.items() if name not in _NOT_USER_COMMANDS for s in xs
         ]
@@ -68,6 +75,23 @@ class Measured:
             self.add(f"anchored p{q * 100:.0f}", 1000 * percentile(run.commit_to_anchored, q))
 
 
+def _cpu(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each service, its replicas summed."""
+    used: dict[str, float] = {}
+    for process in stack.processes:
+        service = process.replica.service
+        used[service] = used.get(service, 0.0) + cpu_seconds(process.pid)
+    return used
+
+
+async def _run(
+    stack: Stack, settings: Settings, pairs: int, rate: float | None = None
+) -> tuple[LifecycleRun, dict[str, float]]:
+    before = _cpu(stack)
+    run = await run_lifecycles(settings, pairs, arrival_rate=rate)
+    return run, {s: used - before[s] for s, used in _cpu(stack).items()}
+
+
 async def _closed(
     settings: Settings,
     urls: tuple[str, str],
@@ -79,8 +103,8 @@ async def _closed(
     measured = Measured()
     for _ in range(times):
         ceiling = await pipeline.substrate_once(*urls, SUBSTRATE_EVENTS)
-        run = await run_lifecycles(settings, pairs)
-        measured.record(run, ceiling)
+        run, cpu = await _run(stack, settings, pairs)
+        measured.record(run, ceiling, cpu)
         if memory is not None:
             memory.sample(stack, memory.notes[-1] + run.completed)
     return measured
@@ -92,14 +116,20 @@ async def _open(
     measured = Measured()
     pairs = max(4, round(rate * HALF_LOAD_SECONDS))
     for _ in range(times):
-        run = await run_lifecycles(settings, pairs, arrival_rate=rate)
-        measured.record(run, None)
+        run, cpu = await _run(stack, settings, pairs, rate)
+        measured.record(run, None, cpu)
         memory.sample(stack, memory.notes[-1] + run.completed)
     return measured
 
 
 def _settings(db_url: str, nats_url: str) -> Settings:
-    return Settings(database_url=db_url, nats_url=nats_url, namespace=bench_namespace(), env="dev")
+    return Settings(
+        database_url=db_url,
+        nats_url=nats_url,
+        namespace=bench_namespace(),
+        env="dev",
+        log_level="WARNING",
+    )
 
 
 @dataclass
@@ -201,3 +231,21 @@ def memory_figures(memory: Memory) -> list[Figure]:
             )
         )
     return out
+
+
+async def profile(db_url: str, nats_url: str, pairs: int) -> list[str]:
+    """The four services in this one process under pyinstrument while `pairs` lifecycles run:
+    where their CPU goes (processes in production; here they share one interpreter)."""
+    settings = _settings(db_url, nats_url)
+    configure_logging(settings)  # the services' own debug lines would flood the bench's output
+    await prepare(settings)
+    processes = [ServiceProcess(load_service(name), settings) for name in ONE_EACH]
+    tasks = [asyncio.create_task(p.run()) for p in processes]
+    try:
+        await run_lifecycles(settings, 1)  # every service answers, keys exist
+        run, top = await profiled(run_lifecycles(settings, pairs), top=12)
+    finally:
+        for process in processes:
+            process.stopping.set()
+        await asyncio.gather(*tasks)
+    return [f"{run.completed} lifecycles in {run.elapsed:.1f} s, all in one process", *top]

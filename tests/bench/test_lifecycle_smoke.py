@@ -1,8 +1,12 @@
 """The whole-system benchmark still works: a few lifecycles through `bench.lifecycle` against the
-services running as processes complete, with every event anchored. Correctness only, no speed."""
+services running as processes complete, with every event anchored, and the benchmark's own
+figures come out of them. Correctness only, never speed."""
 
 from __future__ import annotations
 
+import math
+
+from bench import system
 from bench.lifecycle import run_lifecycles, running_stack
 from shared.config import Settings
 
@@ -10,10 +14,21 @@ from shared.config import Settings
 async def test_a_few_lifecycles_complete_and_every_event_is_anchored(settings: Settings) -> None:
     async with running_stack(settings) as stack:
         assert len(stack.pids("signing")) == 1
-        run = await run_lifecycles(settings, pairs=2, notes_per_pair=2, anchor_timeout=30)
-    assert [o.error for o in run.outcomes] == [None] * 4
-    assert all(o.completed and o.anchored for o in run.outcomes)
-    assert len({o.note_id for o in run.outcomes}) == 4
-    assert len(run.second_signature_to_completed) == 4
-    assert len(run.commit_to_anchored) == run.events > 4 * 10
-    assert len(run.latencies["sign"]) == 8
+        run, cpu = await system._run(stack, settings, pairs=2)
+        again = await run_lifecycles(settings, pairs=1, notes_per_pair=2, arrival_rate=5.0)
+    outcomes = run.outcomes + again.outcomes
+    assert [o.error for o in outcomes] == [None] * 4
+    assert all(o.completed and o.anchored for o in outcomes)
+    assert len({o.note_id for o in outcomes}) == 4
+    assert len(run.second_signature_to_completed) == 2
+    # Every event of the run has its leaf and an anchoring time.
+    assert len(run.commit_to_anchored) == run.events
+    assert run.events > 2 * 10
+    assert len(run.latencies["sign"]) == 4
+    assert set(cpu) == {"drafting", "identity", "signing", "evidence"}
+
+    measured = system.Measured()
+    measured.record(run, 1000.0, cpu)
+    assert measured.failed == 0
+    assert measured.samples["ratio"] == [run.events_per_second / 1000.0]
+    assert not any(math.isnan(x) for xs in measured.samples.values() for x in xs)
