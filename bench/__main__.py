@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bench import audit, event_store, evidence_log, pipeline, system, targets
-from bench.common import Figure, servers, write_results
+from bench.common import Figure, machine, servers, write_results
 from bench.profiling import profiled
 
 T = TypeVar("T")
@@ -33,6 +35,7 @@ def _args() -> argparse.Namespace:
     )
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument runs")
+    parser.add_argument("--render", action="store_true", help="rewrite RESULTS.md from .json")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     return parser.parse_args()
 
@@ -49,9 +52,13 @@ def _timed(seconds: dict[str, float], name: str, work: Callable[[], T]) -> T:
 def main() -> None:
     warnings.simplefilter("ignore", DeprecationWarning)  # pymerkle's get_state
     args = _args()
+    if args.render:
+        print(render(args.out))
+        return
     only = set(args.only.split(","))
     sections: dict[str, list[Figure]] = {}
     profiles: dict[str, list[str]] = {}
+    blocks: dict[str, list[str]] = {}
     took: dict[str, float] = {}
     started = time.perf_counter()
     with servers() as (db, nats_url):
@@ -74,6 +81,7 @@ def main() -> None:
                 lambda: asyncio.run(system.measure(db, nats_url, args.pairs, args.times)),
             )
             sections.update(system.figures(results, args.pairs))
+            blocks["Memory of each service process"] = system.memory_series(results.memory)
             if not args.no_profile:
                 profiles["Whole system: the four services in one process, 8 lifecycles"] = _timed(
                     took, "system profile", lambda: asyncio.run(system.profile(db, nats_url, 8))
@@ -96,7 +104,33 @@ def main() -> None:
                     took, "audit profile", lambda: asyncio.run(_audit_profile(db, nats_url))
                 )
     took["total"] = time.perf_counter() - started
+    if only != set(SECTIONS):
+        took[f"total of the partial rerun ({args.only})"] = took.pop("total")
+    raw: dict[str, Any] = {
+        "sections": {t: [dataclasses.asdict(f) for f in fs] for t, fs in sections.items()},
+        "profiles": profiles,
+        "blocks": blocks,
+        "took": took,
+        "machine": machine(),
+    }
+    saved = args.out.with_suffix(".json")
+    if only != set(SECTIONS) and saved.exists():  # a partial run updates the last full one
+        last = json.loads(saved.read_text())
+        for key in ("sections", "profiles", "blocks", "took"):
+            raw[key] = {**last.get(key, {}), **raw[key]}
+        raw["machine"]["partial rerun"] = f"{args.only} at {raw['machine']['date']}"
+        raw["machine"]["date"] = last["machine"]["date"]
+    saved.write_text(json.dumps(raw, indent=1, ensure_ascii=False))
+    print(render(args.out))
+
+
+def render(out: Path) -> str:
+    """RESULTS.md from the figures a run saved beside it (`--render` redoes only this)."""
+    raw = json.loads(out.with_suffix(".json").read_text())
+    sections = {t: [Figure(**f) for f in fs] for t, fs in raw["sections"].items()}
+    profiles, took = raw["profiles"], raw["took"]
     extra = {
+        **raw.get("blocks", {}),
         "Targets": targets.table(sections),
         "Profiles (pyinstrument, self time by module or package)": [
             line
@@ -105,7 +139,7 @@ def main() -> None:
         ],
         "Run time of each part": [f"- {k}: {v:.0f} s" for k, v in took.items()],
     }
-    print(write_results(args.out, sections, targets.NOTES, extra))
+    return write_results(out, sections, targets.NOTES, extra, raw["machine"])
 
 
 async def _audit_profile(db: str, nats_url: str) -> list[str]:

@@ -35,6 +35,7 @@ class Memory:
     notes: list[int] = field(default_factory=list)
     rss: dict[str, list[float]] = field(default_factory=dict)
     peak: dict[str, float] = field(default_factory=dict)
+    steady_from: int = 0  # the sample after the first half-load run
 
     def sample(self, stack: Stack, notes: int) -> None:
         self.notes.append(notes)
@@ -150,6 +151,7 @@ async def measure(db_url: str, nats_url: str, pairs: int, times: int) -> SystemR
         memory.sample(stack, warm.completed)
         closed = await _closed(settings, urls, pairs, times, memory, stack)
         rate = statistics.median(closed.samples["lifecycles/s"]) / 2
+        memory.steady_from = len(memory.notes)
         half = await _open(settings, rate, times, memory, stack)
     settings = _settings(*urls)
     async with running_stack(settings, THREE) as stack:
@@ -192,6 +194,11 @@ def figures(results: SystemResults, pairs: int) -> dict[str, list[Figure]]:
             )
             for p in ("p50", "p99")
         ]
+        out += [
+            Figure(f"{label}: CPU of {name.removeprefix('cpu ')} per lifecycle", "ms", xs, command)
+            for name, xs in s.items()
+            if name.startswith("cpu ")
+        ]
         out.append(
             Figure(f"{label}: lifecycles failed", "count", [float(measured.failed)], command)
         )
@@ -207,6 +214,21 @@ def figures(results: SystemResults, pairs: int) -> dict[str, list[Figure]]:
     }
 
 
+def memory_series(memory: Memory) -> list[str]:
+    """RSS of every process after each run, as a table: flat or not, at a glance."""
+    lines = ["| after notes | " + " | ".join(memory.rss) + " |"]
+    lines.append("|---:|" + "---:|" * len(memory.rss))
+    for i, notes in enumerate(memory.notes):
+        lines.append(
+            f"| {notes} | " + " | ".join(f"{r[i]:.1f}" for r in memory.rss.values()) + " |"
+        )
+    return [
+        "RSS (MiB) after the warm-up, each max-load run, then each half-load run:",
+        "",
+        *lines,
+    ]
+
+
 def memory_figures(memory: Memory) -> list[Figure]:
     cmd = f"make bench  # bench.system, RSS from /proc after each run, {memory.notes[-1]} notes"
     out = []
@@ -219,12 +241,14 @@ def memory_figures(memory: Memory) -> list[Figure]:
                 cmd,
             )
         )
-        # Steady state: from the first measured run on (the warm-up loads code and caches).
-        grown = rss[-1] - rss[1]
-        notes = memory.notes[-1] - memory.notes[1]
+        # Steady state: the same open-loop load run after run, once the max-load runs have
+        # grown every pool and cache to its size.
+        first = memory.steady_from
+        grown = rss[-1] - rss[first]
+        notes = memory.notes[-1] - memory.notes[first]
         out.append(
             Figure(
-                f"{name}: RSS growth per 1,000 notes in steady state",
+                f"{name}: RSS growth per 1,000 notes over the half-load runs",
                 "MiB",
                 [1000 * grown / max(notes, 1)],
                 cmd,
