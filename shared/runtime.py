@@ -141,28 +141,21 @@ class ServiceProcess:
         relay = asyncio.create_task(
             telemetry.relay(store, nc.jetstream(), self.naming).run(self.stopping)
         )
-        telemetry.watch(store, nc.jetstream(), self._durables())
+        telemetry.watch(store, nc.jetstream(), jetstream_durables(broker))
         background = [asyncio.create_task(work()) for work in context.background]
         port = await front.start()
         log.info("service started", service=name, port=port)
         await self.stopping.wait()
         log.info("service stopping", service=name)
         await front.stop()
-        await broker.stop()  # stops fetching, waits for in-flight handlers: they commit and ack
+        await asyncio.gather(_stop_answering(broker, within=10.0), _stop_fetching(broker))
+        await broker.stop()  # waits for handlers still running: they commit and ack
         for outcome in await asyncio.gather(relay, *background, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 log.error("background work failed", service=name, error=repr(outcome))
         await nc.drain()
         await pool.close()
         log.info("service stopped", service=name)
-
-    def _durables(self) -> list[tuple[str, str]]:
-        """(stream, durable) of every JetStream consumer this service's replicas share."""
-        return [
-            (self.naming.stream_name(source), self.naming.durable_name(consumer.name, source))
-            for consumer in self.definition.consumers
-            for source in consumer.sources
-        ]
 
     def _front_door(self, context: ServiceContext, check: Check) -> HealthServer | AsgiServer:
         """The service's one port: its HTTP app if it has one, else liveness and metrics."""
@@ -183,6 +176,74 @@ class ServiceProcess:
             return bool(await pool.fetchval("SELECT true"))
 
         return check
+
+
+async def _stop_answering(broker: NatsBroker, within: float) -> None:
+    """Drain every command subscription: the server sends this replica no more requests (its
+    queue group's other members get them) and those already here are answered. Unsubscribing
+    at once would drop them, and their callers would wait for their timeout."""
+
+    async def drain(subscriber: Any) -> None:
+        with contextlib.suppress(Exception):  # already closed: nothing left to answer
+            await asyncio.wait_for(subscriber.subscription.drain(), within)
+        subscriber.subscription = None  # drained: the broker must not unsubscribe it again
+
+    await asyncio.gather(
+        *(
+            drain(subscriber)
+            for subscriber in broker.subscribers
+            if getattr(subscriber, "stream", None) is None
+            and getattr(subscriber, "subscription", None) is not None
+        )
+    )
+
+
+class _NoMoreFetches:
+    """Stands in for a pull subscription while the service stops: fetches bring nothing, and
+    unsubscribing reaches the real one."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    # FastStream passes `timeout` by name, as nats-py names it.
+    async def fetch(self, batch: int = 1, timeout: float | None = None) -> list[Any]:  # noqa: ASYNC109
+        await asyncio.sleep(min(timeout or 0.1, 0.1))
+        return []
+
+    async def unsubscribe(self) -> None:
+        await self.real.unsubscribe()
+
+
+async def _stop_fetching(broker: NatsBroker, pull_timeout: float = 1.0) -> None:
+    """Let each pull consumer's fetch in progress return and its batch be handled, then fetch
+    no more.
+
+    `broker.stop()` alone clears the consumers' `running` flag, after which a batch still being
+    fetched is dropped unhandled, or cancels a fetch the server then answers to nobody; either
+    way those messages wait out the ack wait (30 s) before another replica gets them."""
+    stopped = 0
+    for subscriber in broker.subscribers:
+        real = getattr(subscriber, "subscription", None)
+        if getattr(subscriber, "stream", None) is None or real is None:
+            continue  # commands: core NATS, nothing is fetched ahead
+        setattr(subscriber, "subscription", _NoMoreFetches(real))  # noqa: B010 - FastStream's, untyped here
+        stopped += 1
+    if stopped:
+        # A fetch expires within the pull timeout; its batch is then in the handlers, which
+        # `broker.stop()` waits for.
+        await asyncio.sleep(pull_timeout + 0.2)
+
+
+def jetstream_durables(broker: NatsBroker) -> list[tuple[str, str]]:
+    """(stream, durable) of every JetStream consumer wired on `broker`, however the service
+    subscribed it (its definition's consumers or its own `wire`)."""
+    found = []
+    for subscriber in broker.subscribers:
+        stream = getattr(subscriber, "stream", None)
+        durable = getattr(getattr(subscriber, "config", None), "durable_name", None)
+        if stream is not None and durable:
+            found.append((str(stream.name), str(durable)))
+    return found
 
 
 def nats_servers(url: str) -> list[str]:
@@ -222,6 +283,18 @@ def serve(name: str, settings: Settings | None = None) -> None:
 # --- the bus as documentation ---------------------------------------------------------------
 
 
+def offline_broker(name: str, namespace: str) -> NatsBroker:
+    """A broker, never connected, with everything the service wires on it: its subscribers
+    (consumers, commands) for documentation and inspection."""
+    settings = Settings(namespace=namespace, nats_url="nats://nats:4222", env="dev")
+    broker = NatsBroker(settings.nats_url)
+    # Nothing here is ever called: wiring only registers handlers.
+    store = EventStore(cast(asyncpg.Pool, None), settings.schema_for(name))
+    context = ServiceContext(settings, store, broker, Naming(namespace), NatsClient())
+    wire(load_service(name), context)
+    return broker
+
+
 def asyncapi_document(name: str) -> dict[str, Any]:
     """The AsyncAPI 3.0 document of one service: the events it publishes (one channel per event
     type, its payload schema) and what it subscribes to (its consumers and its commands).
@@ -230,13 +303,8 @@ def asyncapi_document(name: str) -> dict[str, Any]:
     the code alone."""
     from faststream.specification import AsyncAPI
 
-    settings = Settings(namespace="jietiao", nats_url="nats://nats:4222", env="dev")
-    definition = load_service(name)
-    naming = Naming(settings.namespace)
-    broker = NatsBroker(settings.nats_url)
-    # Nothing here is ever called: wiring only registers handlers.
-    store = EventStore(cast(asyncpg.Pool, None), settings.schema_for(name))
-    wire(definition, ServiceContext(settings, store, broker, naming, NatsClient()))
+    broker = offline_broker(name, "jietiao")
+    naming = Naming("jietiao")
     for payload in _published_events(name):
         subject = naming.event_subject(name, payload.stream_type, "*", payload.__name__)
         broker.publisher(

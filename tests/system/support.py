@@ -21,7 +21,7 @@ import nats
 
 from bench.lifecycle import LifecycleRun
 from shared.config import SERVICES, Settings
-from shared.runtime import load_service
+from shared.runtime import jetstream_durables, offline_broker
 from shared.stack.plan import Replica, plan
 from shared.stack.process import Child, stop_all, tail
 from shared.stack.server import http_ok
@@ -79,6 +79,9 @@ class Services:
     def restart(self, name: str) -> Child:
         """Start `name` again once its last process has exited (reaped, group swept)."""
         old = self.children[name]
+        deadline = time.monotonic() + 5.0
+        while not old.has_exited() and time.monotonic() < deadline:
+            time.sleep(0.02)  # a signal just sent takes a moment to land
         stop_all([old], grace=0.0)
         self.retired.append(old)
         return self.spawn(name)
@@ -118,29 +121,33 @@ def assert_final_states(run: LifecycleRun) -> None:
             assert outcome.anchored, f"{outcome.note_id} not anchored"
 
 
+def wired_durables(settings: Settings) -> dict[str, list[tuple[str, str]]]:
+    """Service → (stream, durable) of each JetStream consumer it wires."""
+    return {s: jetstream_durables(offline_broker(s, settings.namespace)) for s in BACKENDS}
+
+
 async def assert_consumers_caught_up(settings: Settings, within: float = 120.0) -> None:
-    """Every consumer of every service processed every event of its sources (exactly once: the
-    processed_events key), and its JetStream durable has nothing pending or unacked."""
+    """Every consumer of every service processed every event of its source (exactly once: the
+    processed_events key; every consumer here is ordered, so it marks every event it sees),
+    and its JetStream durable has nothing pending or unacked."""
+    durables = wired_durables(settings)
+    assert any(durables.values())
     deadline = time.monotonic() + within
     while True:
-        missing = await _unprocessed(settings)
+        missing = await _unprocessed(settings, durables)
         if not missing:
             break
         assert time.monotonic() < deadline, f"unprocessed events: {missing}"
         await asyncio.sleep(1.0)
-    naming = Naming(settings.namespace)
     nc = await nats.connect(settings.nats_url)
     try:
         js = nc.jetstream()
         while True:
             backlog = {}
-            for service in BACKENDS:
-                for consumer in load_service(service).consumers:
-                    for source in consumer.sources:
-                        durable = naming.durable_name(consumer.name, source)
-                        info = await js.consumer_info(naming.stream_name(source), durable)
-                        if info.num_pending or info.num_ack_pending:
-                            backlog[durable] = (info.num_pending, info.num_ack_pending)
+            for stream, durable in (d for ds in durables.values() for d in ds):
+                info = await js.consumer_info(stream, durable)
+                if info.num_pending or info.num_ack_pending:
+                    backlog[durable] = (info.num_pending, info.num_ack_pending)
             if not backlog:
                 return
             assert time.monotonic() < deadline, f"consumer backlog: {backlog}"
@@ -149,26 +156,32 @@ async def assert_consumers_caught_up(settings: Settings, within: float = 120.0) 
         await nc.close()
 
 
-async def _unprocessed(settings: Settings) -> dict[str, int]:
+async def _unprocessed(
+    settings: Settings, durables: dict[str, list[tuple[str, str]]]
+) -> dict[str, int]:
+    naming = Naming(settings.namespace)
+    by_stream = {naming.stream_name(s): s for s in SERVICES}
     conn = await asyncpg.connect(settings.database_url)
     try:
         missing = {}
-        for service in BACKENDS:
+        for service, wired in durables.items():
             own = settings.schema_for(service)
-            for consumer in load_service(service).consumers:
-                for source in consumer.sources:
-                    # An unordered consumer marks only the event types it handles.
-                    wanted = [] if consumer.ordered else sorted(consumer.event_types or [])
-                    count = await conn.fetchval(
-                        f"SELECT count(*) FROM {settings.schema_for(source)}.events e "
-                        "WHERE (cardinality($2::text[]) = 0 OR e.event_type = ANY($2)) "
-                        f"AND NOT EXISTS (SELECT 1 FROM {own}.processed_events p "
-                        "WHERE p.consumer = $1 AND p.event_id = e.event_id)",
-                        consumer.name,
-                        wanted,
-                    )
-                    if count:
-                        missing[f"{consumer.name}<-{source}"] = int(count)
+            names = [
+                r["consumer"]
+                for r in await conn.fetch(f"SELECT DISTINCT consumer FROM {own}.processed_events")
+            ]
+            for stream, durable in wired:
+                source = by_stream[stream]
+                # processed_events names the consumer, JetStream its durable (per source).
+                name = next((n for n in names if naming.durable_name(n, source) == durable), None)
+                count = await conn.fetchval(
+                    f"SELECT count(*) FROM {settings.schema_for(source)}.events e "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {own}.processed_events p "
+                    "WHERE p.consumer = $1 AND p.event_id = e.event_id)",
+                    name or "",
+                )
+                if count:
+                    missing[durable] = int(count)
         return missing
     finally:
         await conn.close()

@@ -1,0 +1,144 @@
+"""Loads with a fault injected while they run, and the servers a fault test owns: a 3-node NATS
+cluster from the `nats-server` binary and a PostgreSQL of its own, all on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import nats
+
+from bench.lifecycle import LifecycleRun, run_lifecycles
+from shared.bootstrap import prepare
+from shared.config import SERVICES, Settings
+from shared.stack.embedded import free_port, nats_server_binary
+from shared.stack.process import Child, stop_all, tail
+from shared.stack.server import http_ok
+from shared.subjects import Naming
+
+# "At least 300 notes in flight": one note per pair, the pairs arriving over ~40 s.
+NOTES = 300
+ARRIVAL_RATE = 7.5
+
+Fault = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def load_with(settings: Settings, fault: Fault) -> LifecycleRun:
+    """Run the load; `fault(load_done)` runs beside it and must return soon after `load_done`."""
+    done = asyncio.Event()
+
+    async def load() -> LifecycleRun:
+        try:
+            return await run_lifecycles(
+                settings, pairs=NOTES, anchor_timeout=240, arrival_rate=ARRIVAL_RATE
+            )
+        finally:
+            done.set()
+
+    run, _ = await asyncio.gather(load(), fault(done))
+    return run
+
+
+async def sleep_unless(done: asyncio.Event, seconds: float) -> bool:
+    """Sleep; True if the load finished meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), seconds)
+    return done.is_set()
+
+
+class NatsCluster:
+    """Three JetStream nodes on loopback, each restartable on its own ports and store."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.nodes = [f"n{i}" for i in (1, 2, 3)]
+        self.client_ports = {n: free_port() for n in self.nodes}
+        self.cluster_ports = {n: free_port() for n in self.nodes}
+        self.monitor_ports = {n: free_port() for n in self.nodes}
+        self.children: dict[str, Child] = {}
+        self.retired: list[Child] = []
+
+    def url(self, node: str) -> str:
+        return f"nats://127.0.0.1:{self.client_ports[node]}"
+
+    def start(self, node: str) -> None:
+        store = self.root / node
+        store.mkdir(parents=True, exist_ok=True)
+        routes = ",".join(
+            f"nats://127.0.0.1:{self.cluster_ports[n]}" for n in self.nodes if n != node
+        )
+        argv = [
+            nats_server_binary(),
+            "--name", node,
+            "--addr", "127.0.0.1",
+            "--port", str(self.client_ports[node]),
+            "--http_port", str(self.monitor_ports[node]),
+            "--jetstream",
+            "--store_dir", str(store),
+            "--cluster_name", "jietiao-test",
+            "--cluster", f"nats://127.0.0.1:{self.cluster_ports[node]}",
+            "--routes", routes,
+        ]  # fmt: skip
+        self.children[node] = Child(f"nats-{node}", argv, log_path=self.root / f"{node}.log")
+
+    def kill(self, node: str) -> None:
+        child = self.children.pop(node)
+        stop_all([child], grace=0.0)  # SIGKILL at once: no goodbye to the peers
+        self.retired.append(child)
+
+    async def healthy(self, within: float = 60.0) -> None:
+        """Until every running node says JetStream is current (meta leader known, caught up)."""
+        deadline = time.monotonic() + within
+        for node in self.children:
+            url = f"http://127.0.0.1:{self.monitor_ports[node]}/healthz"
+            while not await asyncio.to_thread(http_ok, url):
+                log = self.root / f"{node}.log"
+                assert time.monotonic() < deadline, f"{node} not healthy: {tail(log)}"
+                await asyncio.sleep(0.25)
+
+    def stop(self) -> None:
+        stop_all([*self.children.values(), *self.retired], grace=10.0)
+        self.children.clear()
+
+
+@contextlib.asynccontextmanager
+async def nats_cluster(root: Path) -> AsyncIterator[NatsCluster]:
+    cluster = NatsCluster(root)
+    try:
+        for node in cluster.nodes:
+            cluster.start(node)
+        await cluster.healthy()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+async def streams_have_three_replicas(settings: Settings) -> dict[str, int]:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        naming = Naming(settings.namespace)
+        return {
+            s: int((await js.stream_info(naming.stream_name(s))).config.num_replicas or 1)
+            for s in SERVICES
+        }
+    finally:
+        await nc.close()
+
+
+async def prepared(settings: Settings) -> Settings:
+    await prepare(settings)
+    return settings
+
+
+async def drop_schemas(settings: Settings) -> None:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        for service in SERVICES:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {settings.schema_for(service)} CASCADE")
+    finally:
+        await conn.close()
