@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 
 from nats.js import JetStreamContext
+from nats.js.api import PubAck
 
 from shared.events import canonical_bytes
 from shared.logging import get_logger
@@ -64,8 +65,21 @@ class OutboxRelay:
 
     async def publish(self, events: list[RecordedEvent]) -> None:
         """Publish in order, pipelined, and return once JetStream has acknowledged them all."""
-        acks = [await self.js.publish_async(*self._message(e)) for e in events]
-        await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+        acks: list[asyncio.Future[PubAck]] = []
+        try:
+            for event in events:
+                subject, body, _, _, headers = self._message(event)
+                acks.append(
+                    await self.js.publish_async(
+                        subject, body, wait_stall=self.ack_timeout, headers=headers
+                    )
+                )
+            await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
+        finally:
+            # An ack that never came (a server failed over) holds one of nats-py's pending
+            # publish slots until its future is done; leaked, they stall every later publish.
+            for ack in acks:
+                ack.cancel()
 
     def _message(self, event: RecordedEvent) -> tuple[str, bytes, None, None, dict[str, str]]:
         doc = event.document

@@ -7,6 +7,7 @@ import json
 import signal
 
 import nats
+import pytest
 from nats.js import JetStreamContext
 
 from shared.bus.relay import OutboxRelay
@@ -115,3 +116,32 @@ async def test_only_one_relay_leads(store: EventStore, nc: nats.NATS, settings: 
     await asyncio.gather(*tasks)
     assert len(published) == 30
     assert len(set(published)) == 1
+
+
+class _FailingJetStream:
+    """A server that takes two messages without acknowledging them, then drops the line."""
+
+    def __init__(self) -> None:
+        self.futures: list[asyncio.Future[object]] = []
+
+    async def publish_async(self, *_: object, **__: object) -> asyncio.Future[object]:
+        if len(self.futures) == 2:
+            raise ConnectionResetError("the server went away")
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        self.futures.append(future)
+        return future
+
+
+async def test_acks_still_awaited_when_publishing_fails_are_given_up_not_leaked(
+    store: EventStore, settings: Settings
+) -> None:
+    js = _FailingJetStream()
+    relay = OutboxRelay(store, js, Naming(settings.namespace), "drafting")  # type: ignore[arg-type]
+    for _ in range(3):
+        await store.append([sample_event()])
+    with pytest.raises(ConnectionResetError):
+        await relay.publish_pending()
+    # Each pending future holds one of nats-py's publish slots until it is done.
+    assert len(js.futures) == 2
+    assert all(f.cancelled() for f in js.futures)
+    assert await relay.checkpoint() == 0
