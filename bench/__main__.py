@@ -82,6 +82,7 @@ def main() -> None:
             )
             sections.update(system.figures(results, args.pairs))
             blocks["Memory of each service process"] = system.memory_series(results.memory)
+            blocks["Failed lifecycles, by reason"] = system.failures(results)
             if not args.no_profile:
                 profiles["Whole system: the four services in one process, 8 lifecycles"] = _timed(
                     took, "system profile", lambda: asyncio.run(system.profile(db, nats_url, 8))

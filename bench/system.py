@@ -50,12 +50,19 @@ class Measured:
     samples: dict[str, list[float]] = field(default_factory=dict)
     failed: int = 0
     notes: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
 
     def add(self, name: str, value: float) -> None:
         self.samples.setdefault(name, []).append(value)
 
     def record(self, run: LifecycleRun, ceiling: float | None, cpu: Mapping[str, float]) -> None:
         self.failed += len(run.outcomes) - run.completed
+        for o in run.outcomes:
+            if not o.ok:
+                why = o.error or (
+                    "not anchored in time" if o.completed else "not completed in time"
+                )
+                self.reasons[why] = self.reasons.get(why, 0) + 1
         self.notes += run.completed
         for service, seconds in cpu.items():
             self.add(f"cpu {service}", 1000 * seconds / max(run.completed, 1))
@@ -154,7 +161,9 @@ async def measure(db_url: str, nats_url: str, pairs: int, times: int) -> SystemR
         memory.steady_from = len(memory.notes)
         half = await _open(settings, rate, times, memory, stack)
     settings = _settings(*urls)
-    async with running_stack(settings, THREE) as stack:
+    # Eight processes with the default pool of 10 each and the substrate run come close to a
+    # server's 100 connections; with 4 each a signing replica starved (timeouts), 8 is enough.
+    async with running_stack(settings, THREE, env={"JIETIAO_DB_POOL_MAX": "8"}) as stack:
         await run_lifecycles(settings, 2)
         three = await _closed(settings, urls, pairs, times, None, stack)
     return SystemResults(closed, half, three, memory, rate)
@@ -212,6 +221,14 @@ def figures(results: SystemResults, pairs: int) -> dict[str, list[Figure]]:
         ),
         "Memory": memory_figures(results.memory),
     }
+
+
+def failures(results: SystemResults) -> list[str]:
+    """Why lifecycles failed, per configuration ("<step>: <code>" or a timeout)."""
+    runs = {"1 replica, max load": results.closed, "1 replica, half load": results.half}
+    runs["3 replicas"] = results.three
+    lines = [f"- {label}: {m.reasons}" for label, m in runs.items() if m.reasons]
+    return lines or ["- none"]
 
 
 def memory_series(memory: Memory) -> list[str]:

@@ -195,9 +195,13 @@ def table(sections: dict[str, list[Figure]]) -> list[str]:
 
 
 NOTES = [
-    "`make bench` took about 11 minutes here, with other engineers' test suites running on the "
-    "same 2 cores and the same PostgreSQL and NATS (load average above). Ratios are medians of "
-    "per-repetition ratios, so they need not equal the ratio of the two medians.",
+    "`make bench` took 10.7 minutes in a first full run and 16.5 minutes in the run recorded "
+    "here (on its own embedded PostgreSQL and NATS), while other engineers' test suites shared "
+    "the 2 cores (load average up to 14): over the 15-minute budget under that load. The "
+    "pre-existing pipeline and event-store parts take 40 % of it; `ARGS='--events 2000'` "
+    "halves them. The whole-system section was then rerun alone (`python -m bench --only "
+    "system`, see 'partial rerun' above). Ratios are medians of per-repetition ratios, so they "
+    "need not equal the ratio of the two medians.",
     "Ratios are measured in the same run, one repetition against the other, because the "
     "machine is shared and noisy (other engineers' test suites run at the same time); absolute "
     "figures are for reference only. 'spread' is max − min of the repetitions.",
@@ -218,6 +222,12 @@ NOTES = [
     "the same moment. 'command reply' pools every user command (polls excluded); 'second "
     "signature → NoteCompleted' runs from sending the counterparty's `sign` to the commit of "
     "NoteCompleted; 'commit → EvidenceAnchored' compares the two transactions' timestamps.",
+    "3 replicas: drafting and identity 1, signing and evidence 3 each, every process with a "
+    "database pool of at most 8 connections (default 10), so that eight processes and the "
+    "substrate run stay under PostgreSQL's 100 connections (on the shared server, with other "
+    "engineers' tests, one attempt at 10 ran out). With 4 per process an attempt had 54 of "
+    "57 lifecycles time out waiting for signing to open the note: the relay's leader lock and "
+    "each consumer hold a connection, so a small pool starves a signing replica.",
     "Half the maximum load: open loop, pairs arriving at half the median lifecycles/s of the "
     "max-load runs, for about 20 s.",
     "CPU per lifecycle: user + system CPU time of each service process (/proc) over a run, "
