@@ -21,7 +21,13 @@ _GROUPS = ("", "万", "亿")
 
 
 def has_fen_precision(amount: Decimal) -> bool:
-    return amount.is_finite() and amount == amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    """Whether nothing but zeros stands below the fen. Read off the digits, not by quantize:
+    quantizing an absurd amount (1.5E+301) overflows the context and raises."""
+    if not amount.is_finite():
+        return False
+    _, digits, exponent = amount.as_tuple()
+    below_fen = -2 - int(exponent)
+    return below_fen <= 0 or not any(digits[-below_fen:])
 
 
 def to_fen(amount: Decimal) -> Decimal:

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from services.drafting.domain.errors import InvalidTerms
 from services.drafting.domain.lpr import rate_check
+from services.drafting.domain.money import has_fen_precision
 from services.drafting.domain.rules import Terms, checked_terms, problems
+from services.drafting.views import preview
 from tests.drafting.factories import SHIPPED_LPR, contract, iou, lpr_table, receipt
 
 
@@ -222,3 +224,18 @@ def test_the_cap_is_the_lower_of_twelve_percent_and_four_lprs(lpr: Decimal, rate
     _, found = problems(iou(annual_rate_percent=rate), table)
     over = any(p.rule == "above_cap" for p in found)
     assert over == (rate > min(Decimal(12), 4 * lpr))
+
+
+@pytest.mark.parametrize(
+    ("amount", "fen_precise"),
+    [("1.50", True), ("1.500", True), ("1.505", False), ("-1.5257232339581945E+301", True)],
+)
+def test_fen_precision_is_read_off_the_digits(amount: str, fen_precise: bool) -> None:
+    assert has_fen_precision(Decimal(amount)) is fen_precise
+
+
+def test_an_absurd_amount_is_a_problem_to_show_not_a_crash() -> None:
+    # Found by the gateway's schemathesis run: quantize overflowed on it.
+    result = preview(contract(amount=Decimal("-1.5257232339581945E+301")), SHIPPED_LPR)
+    assert not result.valid
+    assert result.capitals == {}

@@ -9,6 +9,9 @@ from collections.abc import Iterable
 import asyncpg
 from nats.js import JetStreamContext
 
+from shared.config import SERVICES
+from shared.subjects import Naming
+
 
 def spellings(values: Iterable[str]) -> set[str]:
     """A value as it may be written: as is, upper and lower case, JSON-escaped."""
@@ -37,12 +40,9 @@ async def find_in_database(pool: asyncpg.Pool, namespace: str, needles: set[str]
 
 async def find_in_jetstream(js: JetStreamContext, namespace: str, needles: set[str]) -> list[str]:
     """`stream#seq: needle` for each message whose body or headers hold a needle."""
-    streams = [
-        info
-        for info in await js.streams_info()
-        if str(info.config.name).startswith(f"{namespace.upper()}_")
-    ]
-    assert streams, f"no streams in namespace {namespace}"
+    # By name: listing every stream is paged (256 a page) on a server that other runs share.
+    naming = Naming(namespace)
+    streams = [await js.stream_info(naming.stream_name(service)) for service in SERVICES]
     hits = []
     for info in streams:
         name = str(info.config.name)
