@@ -109,18 +109,8 @@ async def sign(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[str, 
         raise _conflict(
             "not_open_for_signing", "the note is not open for signing", "借条不在签署中"
         )
-    signed = await gw.call(
-        "signing",
-        "sign",
-        {
-            "note_id": str(note_id),
-            "party_id": str(me.party_id),
-            "document_digest": digest,
-            "ticket": await ticket(gw, me, note_id, digest, "sign"),
-            "intent_confirmed": True,
-            "handwriting": body.handwriting.model_dump(),
-        },
-    )
+    signature = await _signature(gw, me, note_id, body, digest, "sign")
+    signed = await gw.call("signing", "sign", {"document_digest": digest, **signature})
     await keep_handwriting(gw, note_id, me, "sign", body)
     return signed
 
@@ -139,6 +129,20 @@ async def decline(note_id: uuid.UUID, body: m.DeclineIn, gw: GW, me: Me) -> dict
             "reason": body.reason,
         },
     )
+
+
+async def _signature(
+    gw: Gateway, me: Session, note_id: uuid.UUID, body: m.SignIn, digest: str, purpose: str
+) -> dict[str, Any]:
+    """What every signing command carries: who, a fresh ticket, the intent and the handwriting.
+    Called last, once nothing else can refuse: the ticket uses up the party's identity check."""
+    return {
+        "note_id": str(note_id),
+        "party_id": str(me.party_id),
+        "ticket": await ticket(gw, me, note_id, digest, purpose),
+        "intent_confirmed": True,
+        "handwriting": body.handwriting.model_dump(),
+    }
 
 
 async def _completed(gw: Gateway, note_id: uuid.UUID) -> dict[str, Any]:
@@ -161,19 +165,9 @@ async def request_void(note_id: uuid.UUID, body: m.VoidRequestIn, gw: GW, me: Me
     _require_intent(body)
     _require_handwriting(body)
     state = await _completed(gw, note_id)
-    return await gw.call(
-        "signing",
-        "request_void",
-        {
-            "note_id": str(note_id),
-            "party_id": str(me.party_id),
-            "reason_code": body.reason_code,
-            "reason_text": body.reason_text,
-            "ticket": await ticket(gw, me, note_id, state["final_digest"], "void"),
-            "intent_confirmed": True,
-            "handwriting": body.handwriting.model_dump(),
-        },
-    )
+    reason = {"reason_code": body.reason_code, "reason_text": body.reason_text}
+    signature = await _signature(gw, me, note_id, body, state["final_digest"], "void")
+    return await gw.call("signing", "request_void", {**reason, **signature})
 
 
 @router.post("/notes/{note_id}/void/sign", response_model=m.ResultOut)
@@ -182,18 +176,9 @@ async def sign_void(note_id: uuid.UUID, body: m.SignIn, gw: GW, me: Me) -> dict[
     _require_intent(body)
     _require_handwriting(body)
     state = await _completed(gw, note_id)
-    return await gw.call(
-        "signing",
-        "sign_void",
-        {
-            "note_id": str(note_id),
-            "party_id": str(me.party_id),
-            "void_id": _open_void(state),
-            "ticket": await ticket(gw, me, note_id, state["final_digest"], "void"),
-            "intent_confirmed": True,
-            "handwriting": body.handwriting.model_dump(),
-        },
-    )
+    void_id = _open_void(state)
+    signature = await _signature(gw, me, note_id, body, state["final_digest"], "void")
+    return await gw.call("signing", "sign_void", {"void_id": void_id, **signature})
 
 
 async def _answer_void(
