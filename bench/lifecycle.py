@@ -10,11 +10,13 @@ API (everything else in this module is private):
   accept → submit → (signing opens it) → face check and ticket → the initiator signs → face
   check and ticket → the counterparty signs →
   `NoteCompleted` → every event of the note and of both parties has its leaf in the evidence
-  log. A refusal or error ends that pair and is recorded, never raised (so a fault-injection
-  run counts failures instead of stopping). The services need `JIETIAO_ENV` dev or test (the
-  development inbox, SMS sender and identity providers).
+  log. The driver is a resilient client, as an app would be (see "Retries"). A genuine refusal,
+  or a command still failing at the deadline, ends that pair and is recorded, never raised (so
+  a fault-injection run counts failures instead of stopping). The services need `JIETIAO_ENV`
+  dev or test (the development inbox, SMS sender and identity providers).
 - `LifecycleRun`: `outcomes` (one `NoteOutcome` per started note), `latencies` (command name →
-  reply latencies in seconds), `second_signature_to_completed` and `commit_to_anchored`
+  reply latencies in seconds, one per ANSWERED attempt), `retries` (command name → attempts
+  sent again), `second_signature_to_completed` and `commit_to_anchored`
   (seconds, one per completed note / per event of the run), `elapsed` (first command → last
   note anchored or `anchor_timeout`), `events` (events the services appended in the run,
   evidence's own excluded), and the rates `lifecycles_per_second`, `events_per_second`.
@@ -22,6 +24,14 @@ API (everything else in this module is private):
   `error` ("<step>: <code>"), `steps` (step → seconds), `ok` (completed and anchored).
 - `bench.stack.running_stack(settings, replicas={service: count})`: an async context manager
   that migrates the namespace and runs the services as `jietiao serve` processes until exit.
+
+Retries: a command that went unanswered (timeout, no responders, a connection reconnecting or
+closed) or was refused for a passing reason (`TRANSIENT`) is sent again with a growing pause
+until `give_up_after` seconds from the start of the run. Every command is safe to repeat: the
+note id is chosen here, so a second `draft_note` is refused `note_exists`; after a repeat, the
+refusal that means "your first attempt did it" counts as success and the step re-reads what it
+needs (the digest by `get_note`, a new invitation token, a new check and ticket); a spent login
+code means asking for a new one. A refusal of bad input is never retried.
 
 Times: a command's reply latency is measured here; "second signature → NoteCompleted" is from
 sending the counterparty's `sign` to the commit of signing's `NoteCompleted`; "commit →
@@ -42,6 +52,7 @@ from typing import Any
 
 import asyncpg
 import nats
+import nats.errors
 from nats.aio.client import Client as NatsClient
 
 from bench.people import FACE_PNG, HANDWRITING, Identity, iou_terms, new_identity
@@ -53,6 +64,13 @@ from shared.subjects import Naming
 __all__ = ["LifecycleRun", "NoteOutcome", "Stack", "run_lifecycles", "running_stack"]
 
 SOURCES = ("drafting", "identity", "signing")
+# Refusals that say "not now" rather than "no": the same request may succeed in a moment.
+TRANSIENT = frozenset(
+    {"internal", "unavailable", "identity_unavailable", "busy", "concurrent_update"}
+)
+# What "unanswered" looks like to a NATS requester (timeouts are asyncio's TimeoutError).
+UNANSWERED = (TimeoutError, nats.errors.Error, OSError)
+REPLY_TIMEOUT = 15.0
 
 
 @dataclass
@@ -78,6 +96,11 @@ class LifecycleRun:
     commit_to_anchored: list[float]
     elapsed: float
     events: int
+    retries: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def retried(self) -> int:
+        return sum(self.retries.values())
 
     @property
     def completed(self) -> int:
@@ -97,18 +120,61 @@ class LifecycleRun:
 
 
 class _Client:
-    """Commands, each reply timed under its command name."""
+    """Commands, retried until they are answered (see the module); each answer timed under its
+    command name."""
 
-    def __init__(self, nc: NatsClient, settings: Settings) -> None:
-        self.commands = CommandClient(nc, Naming(settings.namespace), timeout=30.0)
+    def __init__(
+        self,
+        nc: NatsClient,
+        settings: Settings,
+        deadline: float,
+        reply_timeout: float = REPLY_TIMEOUT,
+    ) -> None:
+        self.commands = CommandClient(nc, Naming(settings.namespace), timeout=reply_timeout)
+        self.deadline = deadline  # time.perf_counter() value
         self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.retries: dict[str, int] = defaultdict(int)
 
-    async def call(self, service: str, name: str, **request: Any) -> dict[str, Any]:
+    async def call(
+        self,
+        service: str,
+        name: str,
+        *,
+        done_if: frozenset[str] = frozenset(),
+        repeat: bool = False,
+        **request: Any,
+    ) -> dict[str, Any] | None:
+        """The result; or None when a repeat (any attempt but the first, or every one if
+        `repeat`) was refused with one of `done_if`: an attempt whose answer was lost did it."""
+        attempt = int(repeat)
+        while True:
+            try:
+                return await self._once(service, name, request)
+            except CommandRejected as refused:
+                if attempt and refused.code in done_if:
+                    return None
+                if refused.code not in TRANSIENT or self.late():
+                    raise
+            except UNANSWERED:
+                if self.late():
+                    raise
+            attempt += 1
+            self.retries[name] += 1
+            await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+
+    async def _once(self, service: str, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        # Answered attempts only (a refusal is an answer); unanswered ones count as retries.
         started = time.perf_counter()
         try:
-            return await self.commands.call(service, name, request)
-        finally:
+            result = await self.commands.call(service, name, request)
+        except CommandRejected:
             self.latencies[name].append(time.perf_counter() - started)
+            raise
+        self.latencies[name].append(time.perf_counter() - started)
+        return result
+
+    def late(self) -> bool:
+        return time.perf_counter() > self.deadline
 
 
 class _Step:
@@ -134,77 +200,137 @@ class _Person:
         self.client, self.identity, self.party_id = client, identity, ""
 
     async def verify(self) -> None:
-        phone = self.identity.phone
-        await self.client.call("identity", "request_login_code", phone=phone)
-        inbox = await self.client.call("identity", "dev_inbox", phone=phone)
-        code = next(m["code"] for m in inbox["messages"] if m["purpose"] == "login")
-        login = await self.client.call("identity", "verify_login_code", phone=phone, code=code)
-        self.party_id = login["party_id"]
+        self.party_id = await self._login()
         await self.client.call(
             "identity",
             "submit_identity",
+            done_if=frozenset({"already_verified"}),
             party_id=self.party_id,
             legal_name=self.identity.legal_name,
             id_number=self.identity.id_number,
         )
 
-    async def sign(self, note_id: str, digest: str) -> dict[str, Any]:
-        await self.client.call(
-            "identity", "verify_face", party_id=self.party_id, image_base64=FACE_PNG
-        )
-        ticket = await self.client.call(
-            "identity",
-            "issue_ticket",
-            party_id=self.party_id,
-            note_id=note_id,
-            document_digest=digest,
-            purpose="sign",
-        )
-        return await self.client.call(
-            "signing",
-            "sign",
-            note_id=note_id,
-            party_id=self.party_id,
-            document_digest=digest,
-            ticket=ticket["ticket"],
-            intent_confirmed=True,
-            handwriting=HANDWRITING,
-        )
+    async def _login(self) -> str:
+        spent: set[tuple[str, str]] = set()
+        while True:
+            code = await self._new_login_code(spent)
+            login = await self.client.call(
+                "identity",
+                "verify_login_code",
+                done_if=frozenset({"code_not_requested"}),
+                phone=self.identity.phone,
+                code=code[0],
+            )
+            if login is not None:
+                return str(login["party_id"])
+            spent.add(code)  # a lost answer logged in with it: the next login needs a new one
+
+    async def _new_login_code(self, spent: set[tuple[str, str]]) -> tuple[str, str]:
+        """(code, sent_at) of a login code not used yet, asking for one as often as allowed."""
+        phone = self.identity.phone
+        while True:
+            try:
+                await self.client.call(
+                    "identity",
+                    "request_login_code",
+                    done_if=frozenset({"code_rate_limited"}),
+                    phone=phone,
+                )
+            except CommandRejected as refused:
+                if refused.code != "code_rate_limited" or self.client.late():
+                    raise
+            inbox = await self.client.call("identity", "dev_inbox", phone=phone)
+            assert inbox is not None
+            codes = [
+                (m["code"], m["sent_at"]) for m in inbox["messages"] if m["purpose"] == "login"
+            ]
+            if fresh := [c for c in codes if c not in spent]:
+                return fresh[0]  # newest first
+            await asyncio.sleep(2.0)  # the minute between two codes has not passed yet
+
+    async def sign(self, note_id: str, digest: str) -> None:
+        repeat = False
+        while True:
+            ticket = await self._ticket(note_id, digest)
+            try:
+                await self.client.call(
+                    "signing",
+                    "sign",
+                    done_if=frozenset({"already_signed"}),
+                    repeat=repeat,
+                    note_id=note_id,
+                    party_id=self.party_id,
+                    document_digest=digest,
+                    ticket=ticket,
+                    intent_confirmed=True,
+                    handwriting=HANDWRITING,
+                )
+                return
+            except CommandRejected as refused:
+                # Redeemed by an attempt whose answer was lost: a new check and ticket.
+                if refused.code not in {"ticket_replayed", "ticket_expired"} or self.client.late():
+                    raise
+                repeat = True
+
+    async def _ticket(self, note_id: str, digest: str) -> str:
+        while True:
+            await self.client.call(
+                "identity", "verify_face", party_id=self.party_id, image_base64=FACE_PNG
+            )
+            ticket = await self.client.call(
+                "identity",
+                "issue_ticket",
+                # A lost answer's ticket used up the check: check again.
+                done_if=frozenset({"check_required"}),
+                party_id=self.party_id,
+                note_id=note_id,
+                document_digest=digest,
+                purpose="sign",
+            )
+            if ticket is not None:
+                return str(ticket["ticket"])
 
 
-async def _until_open(client: _Client, note_id: str, within: float = 30.0) -> None:
-    deadline = time.perf_counter() + within
+async def _until_open(client: _Client, note_id: str) -> None:
     while True:
         state = await client.call("signing", "get_note_signing_state", note_id=note_id)
-        if state["status"] == "open":
+        if state is not None and state["status"] == "open":
             return
-        if time.perf_counter() > deadline:
+        if client.late():
             raise TimeoutError(f"signing did not open {note_id}")
         await asyncio.sleep(0.02)
 
 
 async def _note(client: _Client, lender: _Person, borrower: _Person, out: NoteOutcome) -> None:
     out.parties = (lender.party_id, borrower.party_id)
+    out.note_id = note_id = str(uuid.uuid4())  # chosen here: a repeated draft is recognised
+    own: dict[str, Any] = {"note_id": note_id, "actor_party_id": lender.party_id}
     with _Step(out, "draft"):
-        draft = await client.call(
+        await client.call(
             "drafting",
             "draft_note",
-            actor_party_id=lender.party_id,
+            done_if=frozenset({"note_exists"}),
             accepted_disclaimer_version="2026-01",
             counterparty={
                 "display_name": borrower.identity.legal_name,
                 "phone": borrower.identity.phone,
             },
             terms=iou_terms(date.today() + timedelta(days=1)),
+            **own,
         )
-    out.note_id = note_id = draft["note_id"]
-    own = {"note_id": note_id, "actor_party_id": lender.party_id}
     with _Step(out, "invite"):
-        token = (await client.call("drafting", "invite_counterparty", **own))["token"]
+        token = await _invitation(client, own)
     with _Step(out, "accept"):
-        await client.call("drafting", "accept_invitation", token=token, party_id=borrower.party_id)
+        await client.call(
+            "drafting",
+            "accept_invitation",
+            # The token is used up by the lost attempt that made the borrower join.
+            done_if=frozenset({"invitation_revoked"}),
+            token=token,
+            party_id=borrower.party_id,
+        )
     with _Step(out, "submit"):
-        digest = (await client.call("drafting", "submit_for_signing", **own))["document_digest"]
+        digest = await _frozen_digest(client, own)
     with _Step(out, "signing_open"):
         await _until_open(client, note_id)
     with _Step(out, "initiator_signs"):
@@ -212,6 +338,27 @@ async def _note(client: _Client, lender: _Person, borrower: _Person, out: NoteOu
     with _Step(out, "counterparty_signs"):
         out.second_signature_sent = time.time()
         await borrower.sign(note_id, digest)
+
+
+async def _invitation(client: _Client, own: dict[str, Any]) -> str:
+    invited = await client.call(
+        "drafting", "invite_counterparty", done_if=frozenset({"invitation_active"}), **own
+    )
+    if invited is None:  # the token went out with a lost answer: replace it
+        invited = await client.call("drafting", "reissue_invitation", **own)
+    assert invited is not None
+    return str(invited["token"])
+
+
+async def _frozen_digest(client: _Client, own: dict[str, Any]) -> str:
+    frozen = await client.call(
+        "drafting", "submit_for_signing", done_if=frozenset({"already_frozen"}), **own
+    )
+    if frozen is None:  # frozen by a lost attempt: read the digest it published
+        frozen = await client.call("drafting", "get_note", **own)
+    assert frozen is not None
+    assert frozen["document_digest"]
+    return str(frozen["document_digest"])
 
 
 async def _pair(client: _Client, notes: int, outcomes: list[NoteOutcome]) -> None:
@@ -344,17 +491,21 @@ async def run_lifecycles(
     notes_per_pair: int = 1,
     anchor_timeout: float = 60.0,
     arrival_rate: float | None = None,
+    give_up_after: float = 300.0,
 ) -> LifecycleRun:
     """Run `pairs` user pairs through `notes_per_pair` IOUs each (see the module): all at once,
-    or (open loop) pair i starting at i / `arrival_rate` seconds."""
-    nc = await nats.connect(settings.nats_url, name="bench-lifecycle")
+    or (open loop) pair i starting at i / `arrival_rate` seconds. Commands are retried until
+    `give_up_after` seconds from the start."""
+    nc = await nats.connect(
+        settings.nats_servers, name="bench-lifecycle", max_reconnect_attempts=-1
+    )
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2)
     try:
         log = _Log(pool, settings)
         await log.mark()
-        client = _Client(nc, settings)
-        outcomes: list[NoteOutcome] = []
         started = time.perf_counter()
+        client = _Client(nc, settings, started + give_up_after)
+        outcomes: list[NoteOutcome] = []
         await asyncio.gather(
             *(
                 _guarded(
@@ -367,7 +518,13 @@ async def run_lifecycles(
         elapsed = time.perf_counter() - started
         to_completed, to_anchored, events = await _judge(log, outcomes)
         return LifecycleRun(
-            outcomes, dict(client.latencies), to_completed, to_anchored, elapsed, events
+            outcomes,
+            dict(client.latencies),
+            to_completed,
+            to_anchored,
+            elapsed,
+            events,
+            dict(client.retries),
         )
     finally:
         await pool.close()
