@@ -32,7 +32,7 @@ async def prepare(settings: Settings) -> None:
     for service in SERVICES:
         applied = await migrate_service(settings, service)
         log.info("migrated", service=service, applied=applied)
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         streams = await declare_streams(nc.jetstream(), settings)
         log.info("streams declared", streams=streams)

@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     def schema_for(self, service: str) -> str:
         return f"{self.namespace}_{service}"
 
+    @property
+    def nats_servers(self) -> list[str]:
+        """`NATS_URL` may list a cluster's nodes, comma-separated: a client connects to any one
+        that is up and fails over to the others."""
+        return nats_servers(self.nats_url)
+
+
+def nats_servers(url: str) -> list[str]:
+    """`nats://a:4222,nats://b:4222` → each server's URL."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
 
 def service_settings(service: str, base: Settings | None = None) -> Settings:
     """Settings for one service: `<SERVICE>_DATABASE_URL` / `<SERVICE>_NATS_URL` win if set."""

@@ -122,7 +122,7 @@ class ServiceProcess:
         )
         store = telemetry.event_store(pool, settings.schema_for(name))
         await apply_migrations(pool, store.schema, [*self.definition.migrations, TRACE_CONTEXTS])
-        servers = nats_servers(settings.nats_url)
+        servers = settings.nats_servers
         nc = await nats.connect(servers, name=f"{name}-relay")
         broker = NatsBroker(
             servers,
@@ -244,12 +244,6 @@ def jetstream_durables(broker: NatsBroker) -> list[tuple[str, str]]:
         if stream is not None and durable:
             found.append((str(stream.name), str(durable)))
     return found
-
-
-def nats_servers(url: str) -> list[str]:
-    """`nats://a:4222,nats://b:4222` → each server: a client that starts while one of the listed
-    cluster nodes is down still connects to another."""
-    return [part.strip() for part in url.split(",") if part.strip()]
 
 
 def _exit_if_stuck(seconds: float) -> None:

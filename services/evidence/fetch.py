@@ -15,7 +15,7 @@ from shared.subjects import Naming
 
 
 async def fetch_pack(settings: Settings, note_id: uuid.UUID) -> dict[str, object]:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         client = CommandClient(nc, Naming(settings.namespace))
         reply = await client.call("evidence", "evidence_pack", {"note_id": str(note_id)})

@@ -91,7 +91,7 @@ class Audit:
         return self.pools[url]
 
     async def run(self) -> AuditReport:
-        nc = await nats.connect(self.settings.nats_url) if self.options.read_jetstream else None
+        nc = await nats.connect(self.settings.nats_servers) if self.options.read_jetstream else None
         try:
             await self._run(nc)
         finally:

@@ -90,7 +90,7 @@ async def rebuild(store: EventStore, nc: NatsClient, naming: Naming) -> int:
 async def main() -> None:
     settings = Settings()
     pool = await connect_pool(settings.database_url, max_size=2)
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         store = EventStore(pool, settings.schema_for("gateway"))
         count = await rebuild(store, nc, Naming(settings.namespace))
