@@ -131,8 +131,10 @@ class OutboxRelay:
         def on_append(*_: object) -> None:
             wake.set()
 
-        await conn.add_listener(self.store.notify_channel, on_append)
+        # The pool does not reset released connections (see connect_pool): the leader gives back
+        # its session lock and its LISTEN itself, whatever happens after taking the lock.
         try:
+            await conn.add_listener(self.store.notify_channel, on_append)
             while not stop.is_set():
                 wake.clear()
                 count = await self.publish_pending()

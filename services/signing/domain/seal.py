@@ -10,6 +10,7 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ RED = "#D7261E"
 SIZE = 320
 _GLYPH = 50.0  # side of one character's box
 _TEXT_TOP = 118.0
+_K = 2  # the PNG is drawn at twice its size and scaled down, for smooth edges
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,12 @@ def _star_points() -> str:
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in _star())
 
 
-def _png(time_text: str, digest_text: str) -> bytes:
-    k = 2  # drawn at twice the size and scaled down, for smooth edges
-    image = Image.new("RGBA", (SIZE * k, SIZE * k), (255, 255, 255, 0))
+@cache
+def _layout_2x() -> Image.Image:
+    """Rings, star and title at twice the size: the same for every note, so drawn once."""
+    image = Image.new("RGBA", (SIZE * _K, SIZE * _K), (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
-    c = SIZE * k / 2
+    c, k = SIZE * _K / 2, _K
     draw.ellipse((c - 150 * k, c - 150 * k, c + 150 * k, c + 150 * k), outline=RED, width=9 * k)
     draw.ellipse((c - 137 * k, c - 137 * k, c + 137 * k, c + 137 * k), outline=RED, width=2 * k)
     draw.polygon([(x * k, y * k) for x, y in _star()], fill=RED)
@@ -103,11 +106,20 @@ def _png(time_text: str, digest_text: str) -> bytes:
         draw.line(points, fill=RED, width=5 * k, joint="curve")
         for x, y in (points[0], points[-1]):
             draw.ellipse((x - 2.5 * k, y - 2.5 * k, x + 2.5 * k, y + 2.5 * k), fill=RED)
-    font = ImageFont.load_default(size=13 * k)
-    draw.text((c, 206 * k), time_text, fill=RED, font=font, anchor="ms")
-    draw.text((c, 228 * k), digest_text, fill=RED, font=font, anchor="ms")
+    return image
+
+
+def _png(time_text: str, digest_text: str) -> bytes:
+    image = _layout_2x().copy()
+    draw = ImageDraw.Draw(image)
+    c = SIZE * _K / 2
+    font = ImageFont.load_default(size=13 * _K)
+    draw.text((c, 206 * _K), time_text, fill=RED, font=font, anchor="ms")
+    draw.text((c, 228 * _K), digest_text, fill=RED, font=font, anchor="ms")
     out = io.BytesIO()
-    image.resize((SIZE, SIZE), Image.Resampling.LANCZOS).save(out, format="PNG", optimize=True)
+    # Averaging each 2×2 block is the supersampling that smooths the edges; zlib's default level
+    # gives within 2% of the smallest file at a third of `optimize=True`'s cost.
+    image.reduce(_K).save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
