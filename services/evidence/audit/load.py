@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -91,20 +93,25 @@ async def read_stream(nc: NatsClient, naming: Naming, service: str) -> list[byte
 async def read_service(
     pool: asyncpg.Pool, nc: NatsClient | None, naming: Naming, service: str, schema: str
 ) -> ServiceData:
-    events = await read_events(pool, schema)
-    published, order = (
-        published_documents(await read_stream(nc, naming, service)) if nc else (None, [])
-    )
+    async def stream() -> list[bytes] | None:
+        return await read_stream(nc, naming, service) if nc else None
+
+    events, bodies = await asyncio.gather(read_events(pool, schema), stream())
+    published, order = published_documents(bodies) if bodies is not None else (None, [])
     return ServiceData(
         service, events, await relay_position(pool, schema, service), published, order
     )
 
 
-async def read_log(pool: asyncpg.Pool, schema: str) -> LogData:
+async def read_log(
+    pool: asyncpg.Pool, schema: str, on_snapshot: Callable[[], None] = lambda: None
+) -> LogData:
+    """The log as of one snapshot; `on_snapshot` is called once that snapshot is taken."""
     log = LogStore(schema)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-        leaves: list[StoredLeaf] = []
-        while page := await log.leaves_from(conn, leaves[-1].index + 1 if leaves else 0, PAGE):
+        leaves = page = await log.leaves_from(conn, 0, PAGE)
+        on_snapshot()  # a repeatable-read transaction's snapshot is its first query's
+        while page and (page := await log.leaves_from(conn, leaves[-1].index + 1, PAGE)):
             leaves += page
         nodes = {
             Node(r["level"], r["node_index"]): bytes(r["hash"])

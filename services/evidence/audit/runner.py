@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import json
@@ -87,7 +88,7 @@ class Audit:
     async def pool(self, service: str) -> asyncpg.Pool:
         url = service_settings(service, self.settings).database_url
         if url not in self.pools:
-            self.pools[url] = await connect_pool(url, max_size=2)
+            self.pools[url] = await connect_pool(url, max_size=4)
         return self.pools[url]
 
     async def run(self) -> AuditReport:
@@ -101,17 +102,45 @@ class Audit:
                 await pool.close()
         return self.report
 
+    async def _read(self, service: str, nc: NatsClient | None) -> ServiceData | None:
+        pool, schema = await self.pool(service), self.settings.schema_for(service)
+        if not await schema_exists(pool, schema):
+            return None
+        return await read_service(pool, nc, self.naming, service, schema)
+
     async def _run(self, nc: NatsClient | None) -> None:
+        for service in self.options.services:  # one pool per URL, before the reads share them
+            await self.pool(service)
+        reads: list[asyncio.Task[ServiceData | None]] = []
+
+        def read_services() -> None:
+            # Started once the log's snapshot is taken, so that every event it logged is already
+            # in its store; then read while the log is, as the servers serialise the next rows
+            # while this process parses the last.
+            reads.extend(asyncio.create_task(self._read(s, nc)) for s in self.options.services)
+
+        try:
+            await self._run_checks(read_services, reads)
+        finally:
+            for task in reads:
+                task.cancel()  # only those left behind by a failure
+            await asyncio.gather(*reads, return_exceptions=True)
+
+    async def _run_checks(
+        self, read_services: Callable[[], None], reads: list[asyncio.Task[ServiceData | None]]
+    ) -> None:
         evidence_pool = await self.pool("evidence")
-        log = await read_log(evidence_pool, self.settings.schema_for("evidence"))
+        log = await read_log(evidence_pool, self.settings.schema_for("evidence"), read_services)
         self.progress("log read")
         findings, tree = check_leaves(log.leaves)
+        entries_intact = not findings
         findings += check_stored_nodes(log.nodes, tree)
         served = {**log.nodes, **{Node(0, leaf.index): leaf.leaf_hash for leaf in log.leaves}}
         more, checkpoints = check_checkpoints(log.checkpoints, tree, self.options.keys, served)
         findings += more + self._against_state_file(checkpoints, tree)
         if checkpoints and not any(f.kind == LEAF_REMOVED for f in findings):
-            findings += check_inclusion(log.leaves, served, checkpoints[-1])
+            rebuilt = tree if entries_intact else None
+            findings += check_inclusion(log.leaves, served, checkpoints[-1], rebuilt)
         self.report.findings += findings
         self.report.leaves, self.report.checkpoints = len(log.leaves), len(log.checkpoints)
         self.report.latest_checkpoint = log.checkpoints[-1][2] if log.checkpoints else None
@@ -119,13 +148,13 @@ class Audit:
         leaves = {str(leaf.event_id): leaf for leaf in log.leaves}
         missing = any(f.kind == LEAF_REMOVED for f in findings)
         grace = datetime.now(UTC) - timedelta(seconds=self.options.grace_seconds)
-        for service in self.options.services:
+        for service, read in zip(self.options.services, reads, strict=True):
+            data = await read
             pool, schema = await self.pool(service), self.settings.schema_for(service)
-            if not await schema_exists(pool, schema):
+            if data is None:
                 self.progress(f"{service}: no store")
                 self.progress(f"{service}: skipped")
                 continue
-            data = await read_service(pool, nc, self.naming, service, schema)
             self.progress(f"{service} read")
             found, summary = check_service(data, leaves, missing, grace)
             self.report.findings += found + await self._state(service, pool, schema, data)

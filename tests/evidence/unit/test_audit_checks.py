@@ -7,6 +7,8 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
+
 from services.evidence.audit.log_checks import (
     check_against_seen,
     check_checkpoints,
@@ -19,6 +21,7 @@ from services.evidence.domain.compact import CompactRange
 from services.evidence.domain.leaf import CHAIN_START
 from services.evidence.domain.note import Signer, sign_note
 from services.evidence.domain.proofs import Node
+from services.evidence.domain.tree import MemoryTree
 from services.evidence.store import StoredLeaf
 
 ORIGIN = "example.com/log"
@@ -104,3 +107,35 @@ def test_every_leaf_reaches_the_latest_root_through_the_served_proof() -> None:
     served[Node(1, 2)] = bytes(32)  # the stored hash of leaves 4-5: 6 and 7 prove through it
     failing = {f.subject for f in check_inclusion(stored, served, latest)}
     assert failing == {"leaf 6", "leaf 7"}
+
+
+def _served(stored: list[StoredLeaf], tree: MemoryTree) -> dict[Node, bytes]:
+    served = {Node(0, leaf.index): leaf.leaf_hash for leaf in stored}
+    return served | {
+        Node(lvl, i): h
+        for lvl in range(1, len(tree.levels))
+        for i, h in enumerate(tree.levels[lvl])
+    }
+
+
+@pytest.mark.parametrize("size", [1, 2, 12, 13])
+def test_the_rebuilt_tree_shortcut_finds_what_every_proof_finds(size: int) -> None:
+    stored = leaves(13)
+    _, tree = check_leaves(stored)
+    latest = Checkpoint(ORIGIN, size, tree.root_at(size))
+    served = _served(stored, tree)
+    assert check_inclusion(stored, served, latest, tree) == []
+    tampered: list[dict[Node, bytes]] = []
+    for node in [Node(0, size - 1), Node(1, (size - 1) // 2), Node(2, 1), Node(3, 0)]:
+        if node.number < size >> node.level:
+            tampered.append({**served, node: bytes(32)})
+            tampered.append({n: h for n, h in served.items() if n != node})
+    assert tampered or size == 1
+    found = []
+    for bad in tampered:
+        one_by_one = check_inclusion(stored, bad, latest)
+        assert check_inclusion(stored, bad, latest, tree) == one_by_one
+        found += one_by_one
+    assert found or size == 1
+    forged = Checkpoint(ORIGIN, size, bytes(32))
+    assert len(check_inclusion(stored, served, forged, tree)) == size
