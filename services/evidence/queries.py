@@ -6,12 +6,18 @@ client never pairs a proof with a size or root from anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
+
+from services.evidence.cache import Lru
 from services.evidence.domain.pack import make_pack
 from services.evidence.domain.proofs import (
+    Node,
     assemble,
     consistency_spans,
     inclusion_spans,
@@ -41,11 +47,53 @@ class EvidenceNotFoundError(LookupError):
         self.code = code
 
 
+OnDemand = Callable[[], Awaitable[Connection]]
+
+
+def _given(conn: Connection) -> OnDemand:
+    async def get() -> Connection:
+        return conn
+
+    return get
+
+
+class _Connection:
+    """A pool connection acquired on first use only: a proof served from the caches needs none."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.stack = contextlib.AsyncExitStack()
+        self.conn: Connection | None = None
+
+    async def __call__(self) -> Connection:
+        if self.conn is None:
+            self.conn = await self.stack.enter_async_context(self.pool.acquire())
+        return self.conn
+
+    async def __aenter__(self) -> _Connection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stack.aclose()
+
+
 class EvidenceQueries:
-    def __init__(self, store: EventStore, log_keys: list[str]) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        log_keys: list[str],
+        *,
+        cached_checkpoints: int = 1024,
+        cached_nodes: int = 20_000,
+    ) -> None:
         self.pool = store.pool
         self.log = LogStore(store.schema)
         self.log_keys = log_keys
+        # Both never change once written (one checkpoint per size, append-only tables), so a
+        # cached copy is never stale; bounded, ~1 MB and ~6 MB at most. The upper subtrees,
+        # shared by every proof of a size, are the ones that stay.
+        self.checkpoints: Lru[int, StoredCheckpoint] = Lru(cached_checkpoints)
+        self.nodes: Lru[Node, bytes] = Lru(cached_nodes)
 
     async def _checkpoint(self, conn: Connection, size: int | None) -> StoredCheckpoint:
         found = await (
@@ -55,39 +103,53 @@ class EvidenceQueries:
             raise EvidenceNotFoundError(
                 "unknown_checkpoint", f"the log signed no checkpoint of size {size}"
             )
+        self.checkpoints.put(found.checkpoint.size, found)
+        return found
+
+    async def _signed(self, lazy: OnDemand, size: int | None) -> StoredCheckpoint:
+        cached = self.checkpoints.get(size) if size is not None else None
+        return cached or await self._checkpoint(await lazy(), size)
+
+    async def _hashes(self, lazy: OnDemand, wanted: set[Node]) -> dict[Node, bytes]:
+        found = {node: value for node in wanted if (value := self.nodes.get(node)) is not None}
+        if missing := wanted - found.keys():
+            fetched = await self.log.nodes(await lazy(), missing)
+            for node, value in fetched.items():
+                self.nodes.put(node, value)
+            found |= fetched
         return found
 
     async def latest_checkpoint(self) -> StoredCheckpoint:
         async with self.pool.acquire() as conn:
             return await self._checkpoint(conn, None)
 
-    async def _path(self, conn: Connection, index: int, size: int) -> list[bytes]:
+    async def _path(self, lazy: OnDemand, index: int, size: int) -> list[bytes]:
         spans = inclusion_spans(index, size)
-        return assemble(spans, await self.log.nodes(conn, nodes_for(spans)))
+        return assemble(spans, await self._hashes(lazy, nodes_for(spans)))
 
     async def inclusion_proof(
         self, index: int, size: int | None
     ) -> tuple[list[bytes], StoredCheckpoint]:
-        async with self.pool.acquire() as conn:
-            checkpoint = await self._checkpoint(conn, size)
+        async with _Connection(self.pool) as lazy:
+            checkpoint = await self._signed(lazy, size)
             if not 0 <= index < checkpoint.checkpoint.size:
                 raise EvidenceNotFoundError(
                     "index_out_of_range", "the leaf is not in that checkpoint"
                 )
-            return await self._path(conn, index, checkpoint.checkpoint.size), checkpoint
+            return await self._path(lazy, index, checkpoint.checkpoint.size), checkpoint
 
     async def consistency_proof(
         self, first: int, second: int | None
     ) -> tuple[list[bytes], StoredCheckpoint, StoredCheckpoint]:
-        async with self.pool.acquire() as conn:
-            old, new = await self._checkpoint(conn, first), await self._checkpoint(conn, second)
+        async with _Connection(self.pool) as lazy:
+            old, new = await self._signed(lazy, first), await self._signed(lazy, second)
             m, n = old.checkpoint.size, new.checkpoint.size
             if m > n:
                 raise EvidenceNotFoundError(
                     "sizes_reversed", "the first size is larger than the second"
                 )
             spans = consistency_spans(m, n) if m > 0 else []
-            return assemble(spans, await self.log.nodes(conn, nodes_for(spans))), old, new
+            return assemble(spans, await self._hashes(lazy, nodes_for(spans))), old, new
 
     async def _receipt(
         self, conn: Connection, leaf: StoredLeaf, checkpoint: StoredCheckpoint
@@ -98,7 +160,7 @@ class EvidenceQueries:
             salt=leaf.salt,
             entry=leaf.entry,
             index=leaf.index,
-            path=await self._path(conn, leaf.index, checkpoint.checkpoint.size),
+            path=await self._path(_given(conn), leaf.index, checkpoint.checkpoint.size),
             checkpoint_note=checkpoint.note,
             log_keys=self.log_keys,
         )

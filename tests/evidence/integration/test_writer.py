@@ -94,3 +94,30 @@ async def test_after_a_key_rotation_old_receipts_still_verify(
     assert verify_receipt(after, [new.verifier, old.verifier]).checkpoint.size == 5
     assert verify_receipt(after, [new.verifier]).signed_by == [new.verifier.vkey()]
     assert before["log_keys"] == keys
+
+
+async def test_proofs_from_the_caches_are_the_logs_and_verify(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store = evidence_store(pool, settings)
+    writer = LogWriter(store, ORIGIN, [signer()])
+    for n in (5, 60, 37):
+        await writer.commit(incoming(note_events(uuid.uuid4(), n)))
+    cold = EvidenceQueries(store, [], cached_checkpoints=0, cached_nodes=0)
+    warm = EvidenceQueries(store, [], cached_checkpoints=2, cached_nodes=16)
+    sizes = [5, 65, 102]
+    for _ in range(2):  # the second round is served from what the first cached
+        for first, second in itertools.pairwise(sizes):
+            proof, old, new = await warm.consistency_proof(first, second)
+            assert (proof, old, new) == await cold.consistency_proof(first, second)
+            assert verify_consistency(
+                first, second, old.checkpoint.root, new.checkpoint.root, proof
+            )
+        for index in (0, 4, 64, 101):
+            assert await warm.inclusion_proof(index, None) == await cold.inclusion_proof(
+                index, None
+            )
+    assert len(warm.checkpoints) == 2  # bounded
+    assert len(warm.nodes) == 16
+    await writer.commit(incoming(note_events(uuid.uuid4(), 3)))  # the latest is never cached
+    assert (await warm.inclusion_proof(0, None))[1].checkpoint.size == 105
