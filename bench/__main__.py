@@ -13,18 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import audit, event_store, evidence_log, pipeline, system, targets
+from bench import audit, event_store, evidence_log, memory, pipeline, system, targets
 from bench.common import Figure, machine, servers, write_results
 from bench.profiling import profiled
 
 T = TypeVar("T")
-SECTIONS = ("pipeline", "event_store", "system", "evidence", "audit")
+SECTIONS = ("pipeline", "event_store", "system", "evidence", "audit", "memory")
 
 
 def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--times", type=int, default=3, help="repetitions of every figure")
-    parser.add_argument("--events", type=int, default=4000, help="pipeline and store events")
+    parser.add_argument("--events", type=int, default=2000, help="pipeline and store events")
     parser.add_argument("--pairs", type=int, default=24, help="concurrent user pairs")
     parser.add_argument("--leaves", type=int, default=10_000, help="leaves per durable run")
     parser.add_argument(
@@ -32,6 +32,9 @@ def _args() -> argparse.Namespace:
         type=lambda s: [int(x) for x in s.split(",")],
         default=[50_000],
         help="drafting events per audit namespace (the log's own events double the total)",
+    )
+    parser.add_argument(
+        "--memory-events", type=int, default=100_000, help="drafting events anchored (memory)"
     )
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument runs")
@@ -104,6 +107,16 @@ def main() -> None:
                 profiles["Replay audit over 5,000 drafting events (10,000 events)"] = _timed(
                     took, "audit profile", lambda: asyncio.run(_audit_profile(db, nats_url))
                 )
+        if "memory" in only:
+            series = _timed(
+                took,
+                "memory",
+                lambda: asyncio.run(memory.measure(db, nats_url, args.memory_events, steps=5)),
+            )
+            title = "Memory of the evidence service under sustained anchoring"
+            sections[title], blocks[title + ", RSS after each step"] = memory.figures(
+                series, args.memory_events
+            )
     took["total"] = time.perf_counter() - started
     if only != set(SECTIONS):
         took[f"total of the partial rerun ({args.only})"] = took.pop("total")
