@@ -90,17 +90,17 @@ TARGETS = (
         "inclusion, from PostgreSQL: ours @1000000",
         AT_MOST,
         1000,
-        "a pool acquire and two round trips to PostgreSQL (the signed checkpoint, then the "
-        "subtree hashes) of a few hundred µs each on this loaded host; assembling the proof is "
-        "the in-memory figure (~60 µs). Caching signed checkpoints in the service (they never "
-        "change) would leave one round trip",
+        "one round trip to PostgreSQL for the lower subtree hashes of a random leaf (the signed "
+        "checkpoint and the upper subtrees come from the service's caches), a few hundred µs "
+        "on this loaded host; see the 'uncached' rows for two round trips",
     ),
     Target(
         "consistency proof at 10^6 leaves ≤ 1 ms (as served, from PostgreSQL)",
         "consistency, from PostgreSQL: ours @1000000",
         AT_MOST,
         1000,
-        "the same round trips (two checkpoint lookups, then the subtree hashes)",
+        "a repeated pair of sizes is served from the service's caches; a new pair pays up to "
+        "three round trips (two checkpoints, then the subtree hashes): the 'uncached' rows",
     ),
     Target(
         "proof generation at 10^6 leaves ≤ 1 ms (in memory)",
@@ -150,12 +150,13 @@ TARGETS = (
         "audit @",
         AT_LEAST,
         0.5,
-        "per event the audit does several times the raw work (see the audit profile): it reads "
-        "and parses the stored row and the JetStream copy (json, nats), canonicalises with the "
-        "pure-Python RFC 8785 encoder (rfc8785), recomputes the salted commitment and leaf "
-        "(leaf), rebuilds the tree and checks one inclusion proof per leaf (proofs, merkle). "
-        "The C json fast path the ingest already uses for float-free documents (about 5 × the "
-        "RFC 8785 rate here) would cut the largest part",
+        "reading, not checking (see the audit profile): per event the audit parses the stored "
+        "row (asyncpg, json) and the JetStream copy (nats-py parses every message's headers in "
+        "Python: ~15 % alone), decodes and re-encodes its log entry twice (leaf) and rebuilds "
+        "the tree; canonicalisation now takes the C json path (shared.events) and the per-leaf "
+        "inclusion proofs are skipped when the served subtrees are the rebuilt tree's. Against "
+        "the project's own canonical_bytes + SHA-256 (the same C path) the ratio is lower "
+        "still: see that row",
     ),
     Target(
         "no service above 200 MB RSS (peak)",
@@ -195,13 +196,11 @@ def table(sections: dict[str, list[Figure]]) -> list[str]:
 
 
 NOTES = [
-    "`make bench` took 10.7 minutes in a first full run and 16.5 minutes in the run recorded "
-    "here (on its own embedded PostgreSQL and NATS), while other engineers' test suites shared "
-    "the 2 cores (load average up to 14): over the 15-minute budget under that load. The "
-    "pre-existing pipeline and event-store parts take 40 % of it; `ARGS='--events 2000'` "
-    "halves them. The whole-system section was then rerun alone (`python -m bench --only "
-    "system`, see 'partial rerun' above). Ratios are medians of per-repetition ratios, so they "
-    "need not equal the ratio of the two medians.",
+    "`make bench` ran on its own embedded PostgreSQL and NATS while other engineers' test "
+    "suites shared the 2 cores (see the load average and 'Run time of each part'); pipeline "
+    "and event-store parts run 2,000 events (`ARGS='--events 4000'` for the earlier size). "
+    "Ratios are medians of per-repetition ratios, so they need not equal the ratio of the two "
+    "medians.",
     "Ratios are measured in the same run, one repetition against the other, because the "
     "machine is shared and noisy (other engineers' test suites run at the same time); absolute "
     "figures are for reference only. 'spread' is max − min of the repetitions.",
@@ -253,7 +252,22 @@ NOTES = [
     "NoteTermsAmended), relayed to JetStream with the service's relay and anchored with the "
     "service's log writer, doubles with the log's own EvidenceAnchored events; the audit "
     "replays all of them (`run_audit`, what `jietiao audit` runs, reading JetStream too). "
-    "Setting up 10^6 events (about 10 minutes here) and auditing them three times (about 10 "
-    "more) does not fit the 15-minute budget: `python -m bench --only audit --audit-events "
-    "500000` measures it.",
+    "The raw rate is the `rfc8785` package's (the reference RFC 8785 implementation) + "
+    "SHA-256 over the same kind of documents; 'canonical_bytes' is the project's own path, "
+    "which takes the C json encoder when it gives the same bytes. 10^6 events are NOT "
+    "measured: setting them up (relay + anchoring, ~1 ms per event here) and auditing them "
+    "three times does not fit the 15-minute budget; `python -m bench --only audit "
+    "--audit-events 500000` measures it (the log's own events double the count). The audit "
+    "holds every event in memory, so its time per event should stay flat with size; that is "
+    "an expectation, not a measurement.",
+    "Memory of the evidence service: drafting events (streams of 100 NoteTermsAmended) are "
+    "appended straight into drafting's store and published by drafting's relay, run by the "
+    "benchmark as the drafting process would run it; a running `jietiao serve evidence` "
+    "anchors every one for real (and relays and anchors its own EvidenceAnchored and "
+    "CheckpointPublished events), in 5 steps, RSS read from /proc once each step's events all "
+    "have their leaves. 'notes' worth' counts 20 events per note, about what one whole "
+    "lifecycle appends over drafting, identity and signing, so 100,000 events stand for 5,000 "
+    "notes, not 100,000: 100,000 notes would be 2,000,000 events, well over half an hour of "
+    "anchoring here. Drafting, identity and signing are measured only in the whole-system "
+    "section (a few hundred real notes).",
 ]
