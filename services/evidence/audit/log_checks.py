@@ -22,8 +22,12 @@ from services.evidence.domain.tree import MemoryTree
 from services.evidence.store import StoredLeaf
 
 
-def check_leaves(leaves: Sequence[StoredLeaf]) -> tuple[list[Finding], MemoryTree]:
-    """Each leaf's entry, hash and link; the tree rebuilt from entries, not stored hashes."""
+def check_leaves(
+    leaves: Sequence[StoredLeaf], commitments: dict[int, bytes] | None = None
+) -> tuple[list[Finding], MemoryTree]:
+    """Each leaf's entry, hash and link; the tree rebuilt from entries, not stored hashes.
+    `commitments`, if given, receives the commitment of every intact entry by leaf index, so
+    that the store checks need not decode the entries a second time."""
     findings, tree, link = [], MemoryTree(), CHAIN_START
     for expected, leaf in enumerate(leaves):
         if leaf.index != expected:
@@ -41,6 +45,8 @@ def check_leaves(leaves: Sequence[StoredLeaf]) -> tuple[list[Finding], MemoryTre
             intact, entry = False, None
         if not intact:
             findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", "entry and hash differ"))
+        elif entry is not None and commitments is not None:
+            commitments[leaf.index] = entry.commitment
         # Each link must cover the link stored before it: a changed entry breaks its own link
         # (and a changed link its successor's), without flagging the whole rest of the log.
         if chain_hash(link, leaf.leaf_hash) != leaf.chain_hash:

@@ -132,7 +132,8 @@ class Audit:
         evidence_pool = await self.pool("evidence")
         log = await read_log(evidence_pool, self.settings.schema_for("evidence"), read_services)
         self.progress("log read")
-        findings, tree = check_leaves(log.leaves)
+        commitments: dict[int, bytes] = {}
+        findings, tree = check_leaves(log.leaves, commitments)
         entries_intact = not findings
         findings += check_stored_nodes(log.nodes, tree)
         served = {**log.nodes, **{Node(0, leaf.index): leaf.leaf_hash for leaf in log.leaves}}
@@ -156,7 +157,7 @@ class Audit:
                 self.progress(f"{service}: skipped")
                 continue
             self.progress(f"{service} read")
-            found, summary = check_service(data, leaves, missing, grace)
+            found, summary = check_service(data, leaves, missing, grace, commitments)
             self.report.findings += found + await self._state(service, pool, schema, data)
             summary.state_checked = service == "evidence" or service in self.options.hooks
             self.report.services[service] = summary

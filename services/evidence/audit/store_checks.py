@@ -49,8 +49,9 @@ class ServiceData:
     published_order: list[str]
 
 
-def _commits_to(leaf: StoredLeaf, body: bytes) -> bool:
-    return hashlib.sha256(leaf.salt + body).digest() == decode_entry(leaf.entry).commitment
+def _commits_to(leaf: StoredLeaf, body: bytes, known: Mapping[int, bytes]) -> bool:
+    commitment = known.get(leaf.index) or decode_entry(leaf.entry).commitment
+    return hashlib.sha256(leaf.salt + body).digest() == commitment
 
 
 def _check_sequence(data: ServiceData) -> list[Finding]:
@@ -94,14 +95,18 @@ def _check_order(data: ServiceData) -> list[Finding]:
     ]
 
 
-def _classify_mismatch(data: ServiceData, event: StoredEvent, leaf: StoredLeaf) -> Finding:
+def _classify_mismatch(
+    data: ServiceData, event: StoredEvent, leaf: StoredLeaf, known: Mapping[int, bytes]
+) -> Finding:
     body = canonical_bytes(event.document)
     subject = f"{data.name} event {event.event_id}"
     witness = data.published.get(event.event_id) if data.published is not None else leaf.event
     if witness is not None and witness == body:
         return Finding(LEAF_CHANGED, subject, "the event is intact, its leaf's commitment is not")
     restored = {**event.document, "version": leaf.version}
-    if leaf.version != event.document["version"] and _commits_to(leaf, canonical_bytes(restored)):
+    if leaf.version != event.document["version"] and _commits_to(
+        leaf, canonical_bytes(restored), known
+    ):
         return Finding(
             EVENT_REORDERED,
             subject,
@@ -115,7 +120,10 @@ def check_service(
     leaves: Mapping[str, StoredLeaf],
     leaves_missing: bool,
     grace_before: datetime,
+    commitments: Mapping[int, bytes] | None = None,
 ) -> tuple[list[Finding], ServiceSummary]:
+    """`commitments`: those `check_leaves` already decoded, by leaf index (others are decoded)."""
+    known = commitments or {}
     summary = ServiceSummary(events=len(data.events))
     findings = _check_sequence(data) + _check_order(data)
     anchored_max = max((e.position for e in data.events if e.event_id in leaves), default=0)
@@ -149,8 +157,8 @@ def check_service(
             and str(leaf.stream_id) == event.document["stream_id"]
             and leaf.version == event.document["version"]
         )
-        if not (fields_match and _commits_to(leaf, body)):
-            findings.append(_classify_mismatch(data, event, leaf))
+        if not (fields_match and _commits_to(leaf, body, known)):
+            findings.append(_classify_mismatch(data, event, leaf, known))
         elif data.published is not None and data.published.get(event.event_id, body) != body:
             findings.append(Finding(EVENT_CHANGED, subject, "differs from what was published"))
     stored = {e.event_id for e in data.events}

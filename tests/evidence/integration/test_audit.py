@@ -24,7 +24,9 @@ from tests.evidence.support import ORIGIN, anchor_everything, append_streams
 pytestmark = pytest.mark.timeout(120)
 
 
-async def audit(settings: Settings, tmp_path: Path) -> tuple[int, dict[str, Any], str]:
+async def audit(
+    settings: Settings, tmp_path: Path, *options: str
+) -> tuple[int, dict[str, Any], str]:
     report = tmp_path / "audit.json"
     env = {
         **os.environ,
@@ -41,6 +43,7 @@ async def audit(settings: Settings, tmp_path: Path) -> tuple[int, dict[str, Any]
         "audit",
         "--report",
         str(report),
+        *options,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -108,6 +111,26 @@ async def test_a_changed_event_is_named(
         ),
     )
     await assert_named(settings, tmp_path, "event_changed")
+
+
+async def test_a_changed_event_is_named_by_the_logs_commitment_alone(
+    system: list, pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    table = events_table(settings)
+    await as_attacker(
+        pool,
+        table,
+        "events_append_only",
+        (
+            f"UPDATE {table} SET payload = jsonb_set(payload, '{{amount}}', '\"1.00\"') "
+            "WHERE event_id = $1",
+            system[3].event_id,
+        ),
+    )
+    code, report, out = await audit(settings, tmp_path, "--no-jetstream")
+    assert code == 1, out
+    assert report["counts"] == {"event_changed": 1}
+    assert report["findings"][0]["subject"] == f"drafting event {system[3].event_id}"
 
 
 async def test_a_deleted_event_is_named(
