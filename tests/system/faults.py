@@ -23,6 +23,9 @@ from shared.subjects import Naming
 # "At least 300 notes in flight": one note per pair, the pairs arriving over ~40 s.
 NOTES = 300
 ARRIVAL_RATE = 7.5
+# The driver retries an unanswered command until then (from the first arrival): well past the
+# longest fault and its recovery.
+GIVE_UP_AFTER = 300.0
 
 Fault = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -34,7 +37,11 @@ async def load_with(settings: Settings, fault: Fault) -> LifecycleRun:
     async def load() -> LifecycleRun:
         try:
             return await run_lifecycles(
-                settings, pairs=NOTES, anchor_timeout=240, arrival_rate=ARRIVAL_RATE
+                settings,
+                pairs=NOTES,
+                anchor_timeout=240,
+                arrival_rate=ARRIVAL_RATE,
+                give_up_after=GIVE_UP_AFTER,
             )
         finally:
             done.set()
@@ -118,7 +125,7 @@ async def nats_cluster(root: Path) -> AsyncIterator[NatsCluster]:
 
 
 async def streams_have_three_replicas(settings: Settings) -> dict[str, int]:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         js = nc.jetstream()
         naming = Naming(settings.namespace)
