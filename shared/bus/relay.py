@@ -4,15 +4,25 @@ The checkpoint advances only after JetStream acknowledged every message of a bat
 dies between the two re-publishes the batch; `Nats-Msg-Id = event_id` makes JetStream drop the
 copies inside the stream's duplicate window. Only one replica relays at a time: leadership is a
 session-level advisory lock, which PostgreSQL releases when the leader's connection dies.
+
+A batch is pipelined, and JetStream stores it in store order even across a failover: each message
+but the first expects its predecessor to be the stream's last (`Nats-Expected-Last-Msg-Id`). A
+message lost on its way (its server went down) makes the server refuse the ones after it rather
+than store them ahead of it; the next pass re-publishes the batch from the checkpoint, and the
+server drops what it already stored as duplicates (it de-duplicates before it checks the
+expectation, clustered or not). The acks come to an inbox of the batch's own, so an ack that
+never comes holds nothing after the batch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import PubAck
 
 from shared.events import canonical_bytes
 from shared.logging import get_logger
@@ -25,6 +35,11 @@ log = get_logger(__name__)
 HEADER_EVENT_TYPE = "Jietiao-Event-Type"
 HEADER_SCHEMA_VERSION = "Jietiao-Schema-Version"
 HEADER_CORRELATION_ID = "Jietiao-Correlation-Id"
+EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
+
+
+class PublishRefusedError(Exception):
+    """JetStream did not store a message: its predecessor is missing, or no server answered."""
 
 
 class OutboxRelay:
@@ -64,22 +79,40 @@ class OutboxRelay:
         )
 
     async def publish(self, events: list[RecordedEvent]) -> None:
-        """Publish in order, pipelined, and return once JetStream has acknowledged them all."""
-        acks: list[asyncio.Future[PubAck]] = []
+        """Publish in order, pipelined, and return once JetStream has stored them all, in that
+        order (see the module)."""
+        nc: NatsClient = self.js._nc
+        inbox = nc.new_inbox()
+        loop = asyncio.get_running_loop()
+        acks: list[asyncio.Future[None]] = [loop.create_future() for _ in events]
+
+        async def on_ack(msg: Msg) -> None:
+            ack = acks[int(msg.subject.rsplit(".", 1)[1])]
+            if not ack.done():
+                _settle(ack, msg)
+
+        sub = await nc.subscribe(f"{inbox}.*", cb=on_ack)
         try:
-            for event in events:
+            previous = None
+            for index, event in enumerate(events):
                 subject, body, _, _, headers = self._message(event)
-                acks.append(
-                    await self.js.publish_async(
-                        subject, body, wait_stall=self.ack_timeout, headers=headers
-                    )
-                )
+                if previous is not None:
+                    headers[EXPECTED_LAST_MSG_ID] = previous
+                await self._send(nc, subject, body, f"{inbox}.{index}", headers)
+                previous = headers["Nats-Msg-Id"]
             await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
         finally:
-            # An ack that never came (a server failed over) holds one of nats-py's pending
-            # publish slots until its future is done; leaked, they stall every later publish.
             for ack in acks:
+                if ack.done() and not ack.cancelled():
+                    ack.exception()  # seen: a refusal after the first one is no news
                 ack.cancel()
+            with contextlib.suppress(Exception):  # the connection is gone: so is the inbox
+                await sub.unsubscribe()
+
+    async def _send(
+        self, nc: NatsClient, subject: str, body: bytes, reply: str, headers: dict[str, str]
+    ) -> None:
+        await nc.publish(subject, body, reply=reply, headers=headers)
 
     def _message(self, event: RecordedEvent) -> tuple[str, bytes, None, None, dict[str, str]]:
         doc = event.document
@@ -144,6 +177,18 @@ class OutboxRelay:
         finally:
             await conn.remove_listener(self.store.notify_channel, on_append)
             await conn.execute("SELECT pg_advisory_unlock_all()")
+
+
+def _settle(ack: asyncio.Future[None], msg: Msg) -> None:
+    status = (msg.headers or {}).get("Status")
+    if status:  # e.g. 503: no server took it
+        ack.set_exception(PublishRefusedError(f"status {status}"))
+        return
+    reply = json.loads(msg.data)
+    if "error" in reply:  # e.g. 10070: its predecessor is not the stream's last message
+        ack.set_exception(PublishRefusedError(str(reply["error"])))
+    else:
+        ack.set_result(None)
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
