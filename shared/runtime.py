@@ -28,6 +28,7 @@ from nats.aio.client import Client as NatsClient
 
 import shared.catalogue  # noqa: F401 - registers every event type, so any event can be parsed
 from shared.bus.consumer import Consumer, subscribe
+from shared.bus.recovery import guard_pull_consumers
 from shared.commands import CommandClient
 from shared.config import Settings, service_settings
 from shared.events import EventPayload
@@ -123,9 +124,11 @@ class ServiceProcess:
         store = telemetry.event_store(pool, settings.schema_for(name))
         await apply_migrations(pool, store.schema, [*self.definition.migrations, TRACE_CONTEXTS])
         servers = settings.nats_servers
-        nc = await nats.connect(servers, name=f"{name}-relay")
+        # Reconnect for ever: a service outlives any one node of a cluster (and the server).
+        nc = await nats.connect(servers, name=f"{name}-relay", max_reconnect_attempts=-1)
         broker = NatsBroker(
             servers,
+            max_reconnect_attempts=-1,
             graceful_timeout=20.0,
             log_level=logging.DEBUG,
             middlewares=telemetry.middlewares(),
@@ -136,6 +139,7 @@ class ServiceProcess:
         self._wire(context)
         front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
+        guard_pull_consumers(broker.subscribers, broker.connection)
         # Subscriptions reach the server asynchronously: be reachable before saying "live".
         await broker.connection.flush()
         relay = asyncio.create_task(

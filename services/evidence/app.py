@@ -33,7 +33,9 @@ def anchor_loop(context: ServiceContext, evidence: EvidenceSettings) -> AnchorLo
 async def _anchor_until_stopped(loop: AnchorLoop, context: ServiceContext) -> None:
     # Its own NATS client, closed rather than drained: a drain waits on pull subscriptions still
     # fetching (nats-py), which would hang the shutdown.
-    nc = await nats.connect(context.settings.nats_url, name="evidence-anchor")
+    nc = await nats.connect(
+        context.settings.nats_servers, name="evidence-anchor", max_reconnect_attempts=-1
+    )
     try:
         await loop.run(nc, lambda: not context.stopping.is_set())
     except Exception:

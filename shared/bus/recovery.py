@@ -1,0 +1,116 @@
+"""Pull consumers that survive their NATS node going away (nats.py #504, open).
+
+FastStream's pull loop fetches from `subscriber.subscription` for ever, but it ends, silently,
+on any error it does not expect (a status from a node failing over, a request refused while the
+client reconnects), and a pull subscription made on one node may get nothing once the client
+moved to another. So every pull subscription of a service is wrapped: a fetch that fails is
+logged and tried again after a pause, and the subscription is made anew on the same durable
+(nothing is lost: what was unacked comes back after the ack wait) after a reconnect, after
+failures in a row, or when the consumer has messages waiting yet none came for `stall_after`
+seconds: a stuck consumer is re-created, never left silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+Subscribe = Callable[[], Awaitable[JetStreamContext.PullSubscription]]
+
+
+class ResilientPull:
+    """Stands in for a pull subscription; FastStream fetches from it and unsubscribes it."""
+
+    def __init__(
+        self,
+        real: JetStreamContext.PullSubscription,
+        subscribe: Subscribe,
+        nc: NatsClient,
+        durable: str,
+        stall_after: float = 10.0,
+    ) -> None:
+        self.real, self.subscribe, self.nc, self.durable = real, subscribe, nc, durable
+        self.stall_after = stall_after
+        self.reconnects = nc.stats["reconnects"]
+        self.failures = 0
+        self.quiet_since = time.monotonic()
+        self.renewals = 0
+        self.broken = False
+
+    # FastStream passes `timeout` by name, as nats-py names it.
+    async def fetch(self, batch: int = 1, timeout: float | None = None) -> list[Msg]:  # noqa: ASYNC109
+        try:
+            if await self._should_renew():
+                await self._renew()
+            msgs = await self.real.fetch(batch, timeout=timeout)
+        except TimeoutError:  # nothing to fetch (nats-py's TimeoutError is asyncio's)
+            return []
+        except Exception as error:  # a pause, then again: never end the consumer's loop
+            self.failures += 1
+            log.warning("pull fetch failed", durable=self.durable, error=repr(error))
+            await asyncio.sleep(min(0.5 * self.failures, 5.0))
+            return []
+        self.failures = 0
+        self.quiet_since = time.monotonic()
+        return msgs
+
+    async def _should_renew(self) -> bool:
+        if self.broken or self.failures >= 3 or self.nc.stats["reconnects"] != self.reconnects:
+            return True
+        if time.monotonic() - self.quiet_since < self.stall_after:
+            return False
+        self.quiet_since = time.monotonic()  # look again after another quiet spell
+        info = await self.real.consumer_info()
+        stuck = bool(info.num_pending)
+        if stuck:
+            log.warning("pull consumer stuck", durable=self.durable, pending=info.num_pending)
+        return stuck
+
+    async def _renew(self) -> None:
+        self.broken = True
+        try:
+            await self.real.unsubscribe()
+        except Exception as error:  # its connection may be gone with its node
+            log.debug("old pull subscription not unsubscribed", error=repr(error))
+        self.real = await self.subscribe()
+        self.broken, self.failures = False, 0
+        self.reconnects = self.nc.stats["reconnects"]
+        self.quiet_since = time.monotonic()
+        self.renewals += 1
+        log.warning("pull subscription re-created", durable=self.durable, times=self.renewals)
+
+    async def unsubscribe(self) -> None:
+        await self.real.unsubscribe()
+
+
+def guard_pull_consumers(
+    subscribers: Any, nc: NatsClient, stall_after: float = 10.0
+) -> list[ResilientPull]:
+    """Wrap the pull subscription of every started FastStream pull subscriber in `subscribers`."""
+    guarded = []
+    for subscriber in subscribers:
+        real = getattr(subscriber, "subscription", None)
+        if getattr(subscriber, "pull_sub", None) is None or real is None:
+            continue  # commands (core NATS) and push subscribers: resubscribed by nats-py
+
+        def subscribe(s: Any = subscriber) -> Awaitable[JetStreamContext.PullSubscription]:
+            # As FastStream makes it (PullStreamSubscriber._create_subscription).
+            return s.jetstream.pull_subscribe(  # type: ignore[no-any-return]
+                subject=s.subject.broker_address, config=s.config, **s.extra_options
+            )
+
+        durable = str(subscriber.config.durable_name)
+        wrapper = ResilientPull(real, subscribe, nc, durable, stall_after)
+        setattr(subscriber, "subscription", wrapper)  # noqa: B010 - FastStream's, untyped here
+        guarded.append(wrapper)
+    return guarded
