@@ -77,12 +77,35 @@ class AnchorLoop:
         ]
         try:
             await self._write(keep_going)
+            await self._give_back(fetchers)
         finally:
             for task in fetchers:
                 task.cancel()
             for task in fetchers:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+
+    async def _give_back(self, fetchers: list[asyncio.Task[None]]) -> None:
+        """On stop: let the fetches in progress return (a cancelled one is answered to nobody),
+        then nak whatever was fetched but not anchored, so another replica gets it now rather
+        than after the ack wait. Not before: a fetch still running would take the naked
+        messages back."""
+        held: list[Delivery] = []
+        deadline = asyncio.get_running_loop().time() + self.fetch_timeout + 1.0
+        while not all(t.done() for t in fetchers):
+            held += self._take_queued()  # also frees a fetcher waiting to queue its batch
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.02)
+        for delivery in held + self._take_queued():
+            with contextlib.suppress(Exception):  # not naked: back after the ack wait
+                await delivery.msg.nak()
+
+    def _take_queued(self) -> list[Delivery]:
+        taken: list[Delivery] = []
+        while not self.queue.empty():
+            taken += self.queue.get_nowait()
+        return taken
 
     async def _fetch(self, nc: NatsClient, source: str, keep_going: Callable[[], bool]) -> None:
         durable = self.naming.durable_name(CONSUMER, source)
