@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -28,6 +30,8 @@ ARRIVAL_RATE = 7.5
 GIVE_UP_AFTER = 300.0
 
 Fault = Callable[[asyncio.Event], Awaitable[None]]
+# How the services name their NATS connections (shared.runtime, evidence's anchoring).
+SERVICE_CLIENTS = ("-relay", "evidence-anchor")
 
 
 async def load_with(settings: Settings, fault: Fault) -> LifecycleRun:
@@ -71,6 +75,23 @@ class NatsCluster:
 
     def url(self, node: str) -> str:
         return f"nats://127.0.0.1:{self.client_ports[node]}"
+
+    @property
+    def urls(self) -> str:
+        """Every node, as `NATS_URL` lists them."""
+        return ",".join(self.url(n) for n in self.nodes)
+
+    def clients(self, node: str) -> list[str]:
+        """Names of the clients connected to `node` (from its monitoring endpoint)."""
+        url = f"http://127.0.0.1:{self.monitor_ports[node]}/connz?limit=1000"
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return [str(c.get("name", "")) for c in json.load(reply)["connections"]]
+
+    def busiest(self) -> tuple[str, list[str]]:
+        """The running node with the most service connections, and their names."""
+        on = {n: [c for c in self.clients(n) if c.endswith(SERVICE_CLIENTS)] for n in self.children}
+        node = max(on, key=lambda n: len(on[n]))
+        return node, on[node]
 
     def start(self, node: str) -> None:
         store = self.root / node

@@ -7,7 +7,6 @@ Load comes from `bench.lifecycle.run_lifecycles` (complete IOU lifecycles over N
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -207,9 +206,9 @@ async def assert_one_leaf_per_event(settings: Settings) -> int:
         await conn.close()
 
 
-def assert_audit_passes(settings: Settings, report: Path, transport_order_may_differ: bool) -> None:
-    """`jietiao audit` over every event store, stream and the log: exit status 0, or only
-    findings that JetStream's order differs from a store's when the test says it may."""
+def assert_audit_passes(settings: Settings, report: Path) -> None:
+    """`jietiao audit` over every event store, stream and the log exits 0: no finding at all,
+    JetStream's order included."""
     env = {
         **os.environ,
         "NATS_URL": settings.nats_url,
@@ -225,25 +224,14 @@ def assert_audit_passes(settings: Settings, report: Path, transport_order_may_di
         timeout=240,
         check=False,
     )
-    if result.returncode == 0:
-        return
-    findings = json.loads(report.read_text())["findings"] if transport_order_may_differ else []
-    unexplained = [
-        f
-        for f in findings
-        if not (f["kind"] == "event_reordered" and "published before" in f["detail"])
-    ]
-    assert findings, result.stdout[-3000:] + result.stderr[-3000:]
-    assert not unexplained, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
-async def assert_all_consistent(
-    settings: Settings, run: LifecycleRun, tmp: Path, transport_order_may_differ: bool = False
-) -> None:
+async def assert_all_consistent(settings: Settings, run: LifecycleRun, tmp: Path) -> None:
     assert_final_states(run)
     await assert_consumers_caught_up(settings)
     await assert_one_leaf_per_event(settings)
-    assert_audit_passes(settings, tmp / "audit-report.json", transport_order_may_differ)
+    assert_audit_passes(settings, tmp / "audit-report.json")
 
 
 def summary(run: LifecycleRun) -> str:
