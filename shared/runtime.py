@@ -128,6 +128,7 @@ class ServiceProcess:
         nc = await nats.connect(servers, name=f"{name}-relay", max_reconnect_attempts=-1)
         broker = NatsBroker(
             servers,
+            name=f"{name}-broker",  # its pull consumers and commands, as the servers list it
             max_reconnect_attempts=-1,
             graceful_timeout=20.0,
             log_level=logging.DEBUG,

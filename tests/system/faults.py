@@ -31,7 +31,7 @@ GIVE_UP_AFTER = 300.0
 
 Fault = Callable[[asyncio.Event], Awaitable[None]]
 # How the services name their NATS connections (shared.runtime, evidence's anchoring).
-SERVICE_CLIENTS = ("-relay", "evidence-anchor")
+SERVICE_CLIENTS = ("-relay", "-broker", "evidence-anchor")
 
 
 async def load_with(settings: Settings, fault: Fault) -> LifecycleRun:
