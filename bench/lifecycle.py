@@ -3,7 +3,7 @@
 API (everything else in this module is private):
 
 - `await run_lifecycles(settings, pairs, notes_per_pair=1, anchor_timeout=60.0,
-  arrival_rate=None) -> LifecycleRun`: `pairs` simulated user pairs run concurrently (or, with
+  arrival_rate=None, give_up_after=300.0) -> LifecycleRun`: `pairs` simulated user pairs run concurrently (or, with
   `arrival_rate`, start one after the other at that many pairs per second: an open-loop load).
   Each pair logs in with the development inbox's SMS code, submits generated valid GB 11643 ID
   numbers and names, then runs `notes_per_pair` IOUs one after the other: draft → invite →
@@ -15,8 +15,9 @@ API (everything else in this module is private):
   a fault-injection run counts failures instead of stopping). The services need `JIETIAO_ENV`
   dev or test (the development inbox, SMS sender and identity providers).
 - `LifecycleRun`: `outcomes` (one `NoteOutcome` per started note), `latencies` (command name →
-  reply latencies in seconds, one per ANSWERED attempt), `retries` (command name → attempts
-  sent again), `second_signature_to_completed` and `commit_to_anchored`
+  reply latencies in seconds, one per ANSWERED attempt: a refusal is an answer, a timeout is
+  not), `retries` (command name → attempts sent again) and `retry_reasons` ("<command>: <refusal
+  code or exception>" → count), `second_signature_to_completed` and `commit_to_anchored`
   (seconds, one per completed note / per event of the run), `elapsed` (first command → last
   note anchored or `anchor_timeout`), `events` (events the services appended in the run,
   evidence's own excluded), and the rates `lifecycles_per_second`, `events_per_second`.
@@ -97,6 +98,7 @@ class LifecycleRun:
     elapsed: float
     events: int
     retries: dict[str, int] = field(default_factory=dict)
+    retry_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def retried(self) -> int:
@@ -134,6 +136,7 @@ class _Client:
         self.deadline = deadline  # time.perf_counter() value
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.retries: dict[str, int] = defaultdict(int)
+        self.retry_reasons: dict[str, int] = defaultdict(int)  # "<command>: <why>" → count
 
     async def call(
         self,
@@ -155,11 +158,14 @@ class _Client:
                     return None
                 if refused.code not in TRANSIENT or self.late():
                     raise
-            except UNANSWERED:
+                reason = refused.code
+            except UNANSWERED as error:
                 if self.late():
                     raise
+                reason = type(error).__name__
             attempt += 1
             self.retries[name] += 1
+            self.retry_reasons[f"{name}: {reason}"] += 1
             await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
 
     async def _once(self, service: str, name: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -525,6 +531,7 @@ async def run_lifecycles(
             elapsed,
             events,
             dict(client.retries),
+            dict(client.retry_reasons),
         )
     finally:
         await pool.close()

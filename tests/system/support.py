@@ -242,5 +242,5 @@ def summary(run: LifecycleRun) -> str:
     return (
         f"{ok_notes(run)}/{len(run.outcomes)} notes completed and anchored in {run.elapsed:.1f} s "
         f"({run.lifecycles_per_second:.2f} lifecycles/s, {run.events_per_second:.1f} events/s); "
-        f"commands retried: {run.retried} {run.retries}; cut short: {errors}"
+        f"commands retried: {run.retried} {run.retry_reasons}; cut short: {errors}"
     )
