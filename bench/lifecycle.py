@@ -3,8 +3,9 @@
 API (everything else in this module is private):
 
 - `await run_lifecycles(settings, pairs, notes_per_pair=1, anchor_timeout=60.0,
-  arrival_rate=None, give_up_after=300.0) -> LifecycleRun`: `pairs` simulated user pairs run concurrently (or, with
-  `arrival_rate`, start one after the other at that many pairs per second: an open-loop load).
+  arrival_rate=None, give_up_after=300.0) -> LifecycleRun`: `pairs` simulated user pairs run
+  concurrently (or, with `arrival_rate`, start one after the other at that many pairs per
+  second: an open-loop load).
   Each pair logs in with the development inbox's SMS code, submits generated valid GB 11643 ID
   numbers and names, then runs `notes_per_pair` IOUs one after the other: draft → invite →
   accept → submit → (signing opens it) → face check and ticket → the initiator signs → face
