@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
-from nats.js.errors import FetchTimeoutError
 
 from services.evidence.domain.batch import Incoming
 from services.evidence.messages import MalformedEventError, parse_message
 from services.evidence.writer import LogWriter
+from shared.bus.recovery import ResilientPull
 from shared.logging import get_logger
 from shared.store import EventStore
 from shared.subjects import Naming
@@ -49,6 +49,7 @@ class AnchorLoop:
         batch_size: int = 500,
         fetch_timeout: float = 0.5,
         ack_wait: float = 30.0,
+        linger: float = 0.02,
     ) -> None:
         self.writer = writer
         self.store = store
@@ -57,6 +58,10 @@ class AnchorLoop:
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
         self.ack_wait = ack_wait
+        # How long a batch waits for more after its first message. Each batch is a transaction,
+        # a signed checkpoint and announcements that are themselves anchored in the next batch:
+        # under a trickle of events, one batch per message costs several times the CPU.
+        self.linger = linger
         # Small on purpose: a full queue stops the fetchers, so unacked messages never pile up
         # beyond what the writer will commit well inside `ack_wait`.
         self.queue: asyncio.Queue[list[Delivery]] = asyncio.Queue(maxsize=len(sources) * 2)
@@ -111,12 +116,17 @@ class AnchorLoop:
         durable = self.naming.durable_name(CONSUMER, source)
         while keep_going():
             try:
-                sub = await nc.jetstream().pull_subscribe(
-                    self.naming.service_events(source),
-                    durable=durable,
-                    stream=self.naming.stream_name(source),
-                    config=self.consumer_config(durable),
-                )
+
+                def subscribe() -> Awaitable[JetStreamContext.PullSubscription]:
+                    return nc.jetstream().pull_subscribe(
+                        self.naming.service_events(source),
+                        durable=durable,
+                        stream=self.naming.stream_name(source),
+                        config=self.consumer_config(durable),
+                    )
+
+                # Re-created when stuck or failing (see shared.bus.recovery).
+                sub = ResilientPull(await subscribe(), subscribe, nc, durable)
                 try:
                     await self._pull(sub, source, keep_going)
                 finally:
@@ -129,21 +139,20 @@ class AnchorLoop:
                 log.warning("evidence fetch failed", source=source, error=repr(error))
                 await asyncio.sleep(1.0)
 
-    async def _pull(
-        self, sub: JetStreamContext.PullSubscription, source: str, keep_going: Callable[[], bool]
-    ) -> None:
+    async def _pull(self, sub: ResilientPull, source: str, keep_going: Callable[[], bool]) -> None:
         while keep_going():
-            try:
-                msgs = await sub.fetch(self.batch_size, timeout=self.fetch_timeout)
-            except (TimeoutError, FetchTimeoutError):
-                continue
-            await self.queue.put([Delivery(source, m) for m in msgs])
+            if msgs := await sub.fetch(self.batch_size, timeout=self.fetch_timeout):
+                await self.queue.put([Delivery(source, m) for m in msgs])
 
     async def _next_batch(self) -> list[Delivery] | None:
         try:
             batch = await asyncio.wait_for(self.queue.get(), self.fetch_timeout)
         except TimeoutError:
             return None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.linger):
+                while len(batch) < self.batch_size:
+                    batch += await self.queue.get()
         while len(batch) < self.batch_size and not self.queue.empty():
             batch += self.queue.get_nowait()
         return batch

@@ -6,8 +6,8 @@ client reconnects), and a pull subscription made on one node may get nothing onc
 moved to another. So every pull subscription of a service is wrapped: a fetch that fails is
 logged and tried again after a pause, and the subscription is made anew on the same durable
 (nothing is lost: what was unacked comes back after the ack wait) after a reconnect, after
-failures in a row, or when the consumer has messages waiting yet none came for `stall_after`
-seconds: a stuck consumer is re-created, never left silent.
+failures in a row, or when the consumer has messages waiting yet every fetch for `stall_after`
+seconds came back empty: a stuck consumer is re-created, never left silent.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ class ResilientPull:
         self.stall_after = stall_after
         self.reconnects = nc.stats["reconnects"]
         self.failures = 0
-        self.quiet_since = time.monotonic()
+        # Since when every fetch came back empty (None: the last one brought messages). Only
+        # empty fetches in a row count: a consumer busy with a long batch is not stuck.
+        self.empty_since: float | None = None
         self.renewals = 0
         self.broken = False
 
@@ -54,22 +56,23 @@ class ResilientPull:
                 await self._renew()
             msgs = await self.real.fetch(batch, timeout=timeout)
         except TimeoutError:  # nothing to fetch (nats-py's TimeoutError is asyncio's)
+            self.failures = 0
+            self.empty_since = self.empty_since or time.monotonic()
             return []
         except Exception as error:  # a pause, then again: never end the consumer's loop
             self.failures += 1
             log.warning("pull fetch failed", durable=self.durable, error=repr(error))
             await asyncio.sleep(min(0.5 * self.failures, 5.0))
             return []
-        self.failures = 0
-        self.quiet_since = time.monotonic()
+        self.failures, self.empty_since = 0, None
         return msgs
 
     async def _should_renew(self) -> bool:
         if self.broken or self.failures >= 3 or self.nc.stats["reconnects"] != self.reconnects:
             return True
-        if time.monotonic() - self.quiet_since < self.stall_after:
+        if self.empty_since is None or time.monotonic() - self.empty_since < self.stall_after:
             return False
-        self.quiet_since = time.monotonic()  # look again after another quiet spell
+        self.empty_since = time.monotonic()  # look again after another quiet spell
         info = await self.real.consumer_info()
         stuck = bool(info.num_pending)
         if stuck:
@@ -85,7 +88,7 @@ class ResilientPull:
         self.real = await self.subscribe()
         self.broken, self.failures = False, 0
         self.reconnects = self.nc.stats["reconnects"]
-        self.quiet_since = time.monotonic()
+        self.empty_since = None
         self.renewals += 1
         log.warning("pull subscription re-created", durable=self.durable, times=self.renewals)
 
