@@ -11,7 +11,9 @@ message lost on its way (its server went down) makes the server refuse the ones 
 than store them ahead of it; the next pass re-publishes the batch from the checkpoint, and the
 server drops what it already stored as duplicates (it de-duplicates before it checks the
 expectation, clustered or not). The acks come to an inbox of the batch's own, so an ack that
-never comes holds nothing after the batch.
+never comes holds nothing after the batch. This needs the relay to be the stream's only writer
+(it is: the stream is the service's own): a message from elsewhere stored after an event whose
+successor was lost would have that successor refused on every pass ("relay interrupted").
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class OutboxRelay:
     async def publish(self, events: list[RecordedEvent]) -> None:
         """Publish in order, pipelined, and return once JetStream has stored them all, in that
         order (see the module)."""
-        nc: NatsClient = self.js._nc
+        nc: NatsClient = self.js._nc  # the JetStream context's own connection (nats-py)
         inbox = nc.new_inbox()
         loop = asyncio.get_running_loop()
         acks: list[asyncio.Future[None]] = [loop.create_future() for _ in events]
