@@ -49,7 +49,7 @@ class AnchorLoop:
         batch_size: int = 500,
         fetch_timeout: float = 0.5,
         ack_wait: float = 30.0,
-        linger: float = 0.02,
+        linger: float = 0.1,
     ) -> None:
         self.writer = writer
         self.store = store
