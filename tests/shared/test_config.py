@@ -29,3 +29,9 @@ def test_the_namespace_must_be_a_plain_name() -> None:
     with pytest.raises(ValidationError):
         Settings(namespace="Jietiao; DROP")
     assert Settings(namespace="t1_2").schema_for("evidence") == "t1_2_evidence"
+
+
+def test_nats_url_may_list_a_clusters_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NATS_URL", "nats://n1:4222, nats://n2:4222,nats://n3:4222,")
+    assert Settings().nats_servers == ["nats://n1:4222", "nats://n2:4222", "nats://n3:4222"]
+    assert Settings(nats_url="nats://one:4222").nats_servers == ["nats://one:4222"]
