@@ -10,8 +10,8 @@ but the first expects its predecessor to be the stream's last (`Nats-Expected-La
 message lost on its way (its server went down) makes the server refuse the ones after it rather
 than store them ahead of it; the next pass re-publishes the batch from the checkpoint, and the
 server drops what it already stored as duplicates (it de-duplicates before it checks the
-expectation, clustered or not). The acks come to an inbox of the batch's own, so an ack that
-never comes holds nothing after the batch. This needs the relay to be the stream's only writer
+expectation, clustered or not). The acks come to an inbox of the relay's own, and an ack that
+never comes holds nothing after its batch. This needs the relay to be the stream's only writer
 (it is: the stream is the service's own): a message from elsewhere stored after an event whose
 successor was lost would have that successor refused on every pass ("relay interrupted").
 """
@@ -64,6 +64,10 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.ack_timeout = ack_timeout
+        # Pub acks come to one inbox of the relay's own, each to the token of its message.
+        self._inbox: str | None = None
+        self._acks: dict[str, asyncio.Future[None]] = {}
+        self._sent = 0
 
     async def checkpoint(self) -> int:
         position = await self.store.pool.fetchval(
@@ -84,32 +88,38 @@ class OutboxRelay:
         """Publish in order, pipelined, and return once JetStream has stored them all, in that
         order (see the module)."""
         nc: NatsClient = self.js._nc  # the JetStream context's own connection (nats-py)
-        inbox = nc.new_inbox()
+        inbox = await self._ack_inbox(nc)
         loop = asyncio.get_running_loop()
-        acks: list[asyncio.Future[None]] = [loop.create_future() for _ in events]
-
-        async def on_ack(msg: Msg) -> None:
-            ack = acks[int(msg.subject.rsplit(".", 1)[1])]
-            if not ack.done():
-                _settle(ack, msg)
-
-        sub = await nc.subscribe(f"{inbox}.*", cb=on_ack)
+        tokens = [str(self._sent + i) for i in range(len(events))]
+        self._sent += len(events)
+        acks = [self._acks.setdefault(token, loop.create_future()) for token in tokens]
         try:
             previous = None
-            for index, event in enumerate(events):
+            for token, event in zip(tokens, events, strict=True):
                 subject, body, _, _, headers = self._message(event)
                 if previous is not None:
                     headers[EXPECTED_LAST_MSG_ID] = previous
-                await self._send(nc, subject, body, f"{inbox}.{index}", headers)
+                await self._send(nc, subject, body, f"{inbox}.{token}", headers)
                 previous = headers["Nats-Msg-Id"]
             await asyncio.wait_for(asyncio.gather(*acks), self.ack_timeout)
         finally:
-            for ack in acks:
+            for token, ack in zip(tokens, acks, strict=True):
+                del self._acks[token]  # an ack still on its way is dropped when it comes
                 if ack.done() and not ack.cancelled():
                     ack.exception()  # seen: a refusal after the first one is no news
                 ack.cancel()
-            with contextlib.suppress(Exception):  # the connection is gone: so is the inbox
-                await sub.unsubscribe()
+
+    async def _ack_inbox(self, nc: NatsClient) -> str:
+        if self._inbox is None:  # nats-py subscribes it again after every reconnect
+            inbox = nc.new_inbox()
+            await nc.subscribe(f"{inbox}.*", cb=self._on_ack)
+            self._inbox = inbox
+        return self._inbox
+
+    async def _on_ack(self, msg: Msg) -> None:
+        ack = self._acks.get(msg.subject.rsplit(".", 1)[1])
+        if ack is not None and not ack.done():
+            _settle(ack, msg)
 
     async def _send(
         self, nc: NatsClient, subject: str, body: bytes, reply: str, headers: dict[str, str]
