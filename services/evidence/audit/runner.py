@@ -131,6 +131,9 @@ class Audit:
     ) -> None:
         evidence_pool = await self.pool("evidence")
         log = await read_log(evidence_pool, self.settings.schema_for("evidence"), read_services)
+        # Every read finishes before the checks hold the event loop: a stream's consumer left
+        # without a fetch for a minute (a big log's checks) is deleted by the server.
+        services = await asyncio.gather(*reads)
         self.progress("log read")
         commitments: dict[int, bytes] = {}
         findings, tree = check_leaves(log.leaves, commitments)
@@ -149,8 +152,7 @@ class Audit:
         leaves = {str(leaf.event_id): leaf for leaf in log.leaves}
         missing = any(f.kind == LEAF_REMOVED for f in findings)
         grace = datetime.now(UTC) - timedelta(seconds=self.options.grace_seconds)
-        for service, read in zip(self.options.services, reads, strict=True):
-            data = await read
+        for service, data in zip(self.options.services, services, strict=True):
             pool, schema = await self.pool(service), self.settings.schema_for(service)
             if data is None:
                 self.progress(f"{service}: no store")
