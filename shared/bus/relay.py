@@ -68,6 +68,9 @@ class OutboxRelay:
         self._inbox: str | None = None
         self._acks: dict[str, asyncio.Future[None]] = {}
         self._sent = 0
+        # The leader's own checkpoint: nobody else moves it while it holds the lock, so it is
+        # read once per leadership (None: read it), not once per pass.
+        self._position: int | None = None
 
     async def checkpoint(self) -> int:
         position = await self.store.pool.fetchval(
@@ -142,12 +145,15 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """One pass: publish everything after the checkpoint; returns how many were published."""
         published = 0
-        position = await self.checkpoint()
-        while batch := await self.store.read_all(position, self.batch_size):
+        if self._position is None:
+            self._position = await self.checkpoint()
+        while batch := await self.store.read_all(self._position, self.batch_size):
             await self.publish(batch)
-            position = batch[-1].global_position
-            await self.save_checkpoint(position)
+            await self.save_checkpoint(batch[-1].global_position)
+            self._position = batch[-1].global_position
             published += len(batch)
+            if len(batch) < self.batch_size:
+                break  # the table's end: an append after the read wakes the leader again
         return published
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -168,6 +174,7 @@ class OutboxRelay:
             if await _sleep_or_stop(stop, self.poll_seconds):
                 return False
         log.info("relay leading", relay=self.name)
+        self._position = None
         return True
 
     async def _relay_while_leader(self, conn: Connection, stop: asyncio.Event) -> None:
@@ -181,6 +188,8 @@ class OutboxRelay:
         try:
             await conn.add_listener(self.store.notify_channel, on_append)
             while not stop.is_set():
+                if conn.is_closed():  # the lock went with it: another replica may lead now
+                    raise ConnectionError("the leader's connection is gone")
                 wake.clear()
                 count = await self.publish_pending()
                 if count:
