@@ -154,8 +154,8 @@ TARGETS = (
         0.5,
         "reading, not checking (see the audit profile): per event the audit parses the stored "
         "row (asyncpg, json) and the JetStream copy (nats-py parses every message's headers in "
-        "Python: ~15 % alone), decodes and re-encodes its log entry twice (leaf) and rebuilds "
-        "the tree; canonicalisation now takes the C json path (shared.events) and the per-leaf "
+        "Python: ~15 % alone), decodes and re-encodes its log entry (leaf) and rebuilds the "
+        "tree; canonicalisation now takes the C json path (shared.events) and the per-leaf "
         "inclusion proofs are skipped when the served subtrees are the rebuilt tree's. Against "
         "the project's own canonical_bytes + SHA-256 (the same C path) the ratio is lower "
         "still: see that row",
@@ -256,12 +256,12 @@ NOTES = [
     "replays all of them (`run_audit`, what `jietiao audit` runs, reading JetStream too). "
     "The raw rate is the `rfc8785` package's (the reference RFC 8785 implementation) + "
     "SHA-256 over the same kind of documents; 'canonical_bytes' is the project's own path, "
-    "which takes the C json encoder when it gives the same bytes. 10^6 events are NOT "
-    "measured: setting them up (relay + anchoring, ~1 ms per event here) and auditing them "
-    "three times does not fit the 15-minute budget; `python -m bench --only audit "
-    "--audit-events 500000` measures it (the log's own events double the count). The audit "
-    "holds every event in memory, so its time per event should stay flat with size; that is "
-    "an expectation, not a measurement.",
+    "which takes the C json encoder when it gives the same bytes. 10^6 events do not fit "
+    "the 15-minute budget (setting them up, relay + anchoring, took ~10 minutes here, then "
+    "three audits): the '@500,000' rows (500,000 drafting events + the log's own = "
+    "1,000,250 events) come from a separate run of `python -m bench --only audit "
+    "--audit-events 500000`, merged into this file; its command and time say so. The audit "
+    "holds every store, stream and the log in memory at once: ~6.3 GB RSS at 10^6 events.",
     "Memory of the evidence service: drafting events (streams of 100 NoteTermsAmended) are "
     "appended straight into drafting's store and published by drafting's relay, run by the "
     "benchmark as the drafting process would run it; a running `jietiao serve evidence` "
