@@ -75,7 +75,7 @@ async def _relay_and_anchor(
 ) -> None:
     """What the relays and the anchor loop do, without waiting for polls: every event published
     to its stream with Nats-Msg-Id, then committed to the log in batches."""
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     naming = Naming(settings.namespace)
     try:
         for service in ("drafting", "evidence"):  # evidence's own events come from the first

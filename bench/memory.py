@@ -17,7 +17,7 @@ from bench.common import Figure, bench_namespace, rss_mib
 from bench.pipeline import _drop
 from bench.stack import running_stack
 from shared.bus.relay import OutboxRelay
-from shared.config import Settings
+from shared.config import Settings, nats_servers
 from shared.store import EventStore, connect_pool
 from shared.subjects import Naming
 
@@ -43,7 +43,7 @@ async def measure(db_url: str, nats_url: str, events: int, steps: int) -> list[t
         async with running_stack(settings, {"evidence": 1}) as stack:
             pid = stack.pids("evidence")[0]
             store = EventStore(pool, settings.schema_for("drafting"))
-            nc = await nats.connect(nats_url)
+            nc = await nats.connect(nats_servers(nats_url))
             relay = OutboxRelay(
                 store, nc.jetstream(), Naming(settings.namespace), "drafting", batch_size=1000
             )

@@ -20,7 +20,7 @@ from bench.common import Figure, bench_namespace, rate, repeat
 from shared.bootstrap import prepare
 from shared.bus.consumer import Consumer, subscribe
 from shared.bus.relay import OutboxRelay
-from shared.config import SERVICES, Settings
+from shared.config import SERVICES, Settings, nats_servers
 from shared.events import Envelope, EventPayload
 from shared.store import EventStore, Transaction, connect_pool
 from shared.subjects import Naming
@@ -47,7 +47,7 @@ async def substrate_once(db_url: str, nats_url: str, count: int) -> float:
     """Insert+commit, publish with Nats-Msg-Id and await the ack; pull, dedup row+commit, ack."""
     ns = bench_namespace()
     pool = await connect_pool(db_url, max_size=WRITERS + 4)
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_servers(nats_url))
     js = nc.jetstream()
     schema, stream = f"{ns}_raw", f"{ns}_RAW".upper()
     await pool.execute(
@@ -118,7 +118,7 @@ async def kernel_once(db_url: str, nats_url: str, count: int) -> float:
     broker = NatsBroker(nats_url, log_level=logging.DEBUG)
     subscribe(broker, Consumer("bench", ("drafting",), effect, batch_size=256), store, naming)
     await broker.start()
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_servers(nats_url))
     stop = asyncio.Event()
     relay = asyncio.create_task(OutboxRelay(store, nc.jetstream(), naming, "drafting").run(stop))
 
@@ -146,7 +146,7 @@ async def _until_processed(store: EventStore, count: int) -> None:
 
 
 async def _drop(pool: asyncpg.Pool, settings: Settings) -> None:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     for service in SERVICES:
         await pool.execute(f"DROP SCHEMA {settings.schema_for(service)} CASCADE")
         await nc.jetstream().delete_stream(Naming(settings.namespace).stream_name(service))

@@ -86,7 +86,7 @@ async def _drop_namespace(settings: Settings) -> None:
             await conn.execute(f"DROP SCHEMA IF EXISTS {settings.schema_for(service)} CASCADE")
     finally:
         await conn.close()
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     try:
         js = nc.jetstream()
         for service in SERVICES:
@@ -123,6 +123,6 @@ def store(pool: asyncpg.Pool, settings: Settings) -> EventStore:
 
 @pytest.fixture
 async def nc(settings: Settings) -> AsyncIterator[nats.NATS]:
-    client = await nats.connect(settings.nats_url)
+    client = await nats.connect(settings.nats_servers)
     yield client
     await client.close()

@@ -81,7 +81,7 @@ def anchor_loop(
 
 @contextlib.asynccontextmanager
 async def anchoring(loop: AnchorLoop, settings: Settings) -> AsyncIterator[None]:
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     running = True
     task = asyncio.create_task(loop.run(nc, lambda: running))
     try:

@@ -17,7 +17,7 @@ from shared.subjects import Naming
 async def main() -> None:
     settings = Settings()
     pool = await connect_pool(settings.database_url)
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(settings.nats_servers)
     store = EventStore(pool, settings.schema_for("drafting"))
     relay = OutboxRelay(
         store, nc.jetstream(), Naming(settings.namespace), "drafting", batch_size=40
