@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,14 +92,13 @@ async def read_stream(nc: NatsClient, naming: Naming, service: str) -> list[byte
 async def read_service(
     pool: asyncpg.Pool, nc: NatsClient | None, naming: Naming, service: str, schema: str
 ) -> ServiceData:
-    async def stream() -> list[bytes] | None:
-        return await read_stream(nc, naming, service) if nc else None
-
-    events, bodies = await asyncio.gather(read_events(pool, schema), stream())
+    # On a live system the order of the reads makes each comparison sound: whatever the relay
+    # checkpointed is on the stream when the stream is read, and whatever is on the stream was
+    # committed before the store is read (else a new event would look inserted or deleted).
+    relayed = await relay_position(pool, schema, service)
+    bodies = await read_stream(nc, naming, service) if nc else None
     published, order = published_documents(bodies) if bodies is not None else (None, [])
-    return ServiceData(
-        service, events, await relay_position(pool, schema, service), published, order
-    )
+    return ServiceData(service, await read_events(pool, schema), relayed, published, order)
 
 
 async def read_log(

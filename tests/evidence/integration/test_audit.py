@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -14,12 +15,15 @@ import asyncpg
 import nats
 import pytest
 
+from services.evidence.audit import AuditOptions, load, run_audit
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.leaf import decode_entry
 from services.evidence.domain.note import Signer, sign_note
+from services.evidence.settings import EvidenceSettings
 from shared.config import Settings
+from shared.events import Envelope
 from shared.store import EventStore
-from tests.evidence.support import ORIGIN, anchor_everything, append_streams
+from tests.evidence.support import ORIGIN, anchor_everything, append_streams, relay
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -248,3 +252,39 @@ async def test_a_rolled_back_checkpoint_is_named(
         (f"DELETE FROM {table} WHERE tree_size = (SELECT max(tree_size) FROM {table})",),
     )
     await assert_named(settings, tmp_path, "checkpoint_rolled_back")
+
+
+async def test_events_committed_and_published_while_it_reads_are_not_findings(
+    system: list,
+    store: EventStore,
+    nc: nats.NATS,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A live system: a note is drafted and relayed while the audit reads drafting, after the
+    # log's snapshot, and (where the audit lets the two reads overlap) after drafting's store
+    # was read. It is neither deleted nor inserted: at most pending.
+    real_read_stream, real_read_events = load.read_stream, load.read_events
+    store_read = asyncio.Event()
+    arrived: list[Envelope] = []
+
+    async def read_events(pool: asyncpg.Pool, schema: str) -> Any:
+        events = await real_read_events(pool, schema)
+        store_read.set()
+        return events
+
+    async def read_stream(nc_: Any, naming: Any, service: str) -> list[bytes]:
+        if service == "drafting":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(store_read.wait(), 1.0)
+            arrived.extend(await append_streams(store, streams=1, per_stream=3))
+            await relay(store, nc, settings, "drafting")
+        return await real_read_stream(nc_, naming, service)
+
+    monkeypatch.setattr(load, "read_events", read_events)
+    monkeypatch.setattr(load, "read_stream", read_stream)
+    keys = EvidenceSettings(origin=ORIGIN).verifiers("test")
+    report = await run_audit(settings, AuditOptions(keys=keys, services=("drafting",)))
+    assert arrived
+    assert report.findings == []
+    assert report.services["drafting"].pending == 3
