@@ -135,6 +135,16 @@ async def append_in(conn: Connection, schema: str, events: Sequence[Envelope]) -
     return position
 
 
+async def _read_stream(
+    db: asyncpg.Pool | Connection, schema: str, stream_id: uuid.UUID
+) -> list[Envelope]:
+    rows = await db.fetch(
+        f"SELECT {_COLUMNS} FROM {schema}.events WHERE stream_id = $1 ORDER BY version",
+        stream_id,
+    )
+    return [Envelope.from_document(_document(r)) for r in rows]
+
+
 class Transaction:
     """One transaction: appends, idempotency marks and a handler's own SQL commit together."""
 
@@ -145,6 +155,12 @@ class Transaction:
     async def append(self, events: Sequence[Envelope]) -> int:
         """Append events of one stream after `events[0].version - 1`; returns the last position."""
         return await append_in(self.conn, self.schema, events)
+
+    async def read_stream(self, stream_id: uuid.UUID) -> list[Envelope]:
+        """The stream as this transaction sees it, on its own connection: a handler that took a
+        second connection from the pool while holding this one could wait for ever once every
+        connection is held by such a handler."""
+        return await _read_stream(self.conn, self.schema, stream_id)
 
     async def mark_processed(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record that `consumer` handled `event_id`; False if it already had."""
@@ -184,11 +200,7 @@ class EventStore:
         return version
 
     async def read_stream(self, stream_id: uuid.UUID) -> list[Envelope]:
-        rows = await self.pool.fetch(
-            f"SELECT {_COLUMNS} FROM {self.schema}.events WHERE stream_id = $1 ORDER BY version",
-            stream_id,
-        )
-        return [Envelope.from_document(_document(r)) for r in rows]
+        return await _read_stream(self.pool, self.schema, stream_id)
 
     async def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         rows = await self.pool.fetch(

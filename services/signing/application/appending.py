@@ -14,7 +14,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,11 +44,12 @@ class Appended:
 
 
 Decide = Callable[[NoteSigning], Awaitable[Decision]]
-OpenTransaction = Callable[[], AbstractAsyncContextManager[Transaction]]
 
 
-async def load(ctx: SigningContext, note_id: uuid.UUID) -> NoteSigning:
-    return fold(note_id, await ctx.store.read_stream(note_id))
+async def load(
+    ctx: SigningContext, note_id: uuid.UUID, within: Transaction | None = None
+) -> NoteSigning:
+    return fold(note_id, await (within or ctx.store).read_stream(note_id))
 
 
 def _envelopes(
@@ -104,14 +105,16 @@ async def decide_and_append(
     actor: str,
     decide: Decide,
     *,
-    transaction: OpenTransaction | None = None,
+    within: Transaction | None = None,
     correlation_id: uuid.UUID | None = None,
     causation_id: uuid.UUID | None = None,
 ) -> Appended:
-    """Append what `decide` returns on the freshest state; decide again after a conflict."""
+    """Append what `decide` returns on the freshest state; decide again after a conflict.
+    `within`: a consumer's transaction, read and appended to (in a savepoint) on its own
+    connection."""
     correlation_id = correlation_id or uuid.uuid4()
     for attempt in range(MAX_ATTEMPTS):
-        state = await load(ctx, note_id)
+        state = await load(ctx, note_id, within)
         decision = await decide(state)
         if not decision.events:
             return Appended(state, [])
@@ -120,7 +123,7 @@ async def decide_and_append(
         decision = _with_completion(evolve(state, envelopes), decision, now)
         envelopes = _envelopes(state, decision.events, actor, now, correlation_id, causation_id)
         try:
-            async with (transaction or ctx.store.transaction)() as tx:
+            async with savepoint(within) if within else ctx.store.transaction() as tx:
                 await tx.append(envelopes)
                 for effect in decision.effects:
                     await effect(tx)

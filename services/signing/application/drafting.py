@@ -3,7 +3,7 @@ terms are locked (the note completes only once drafting has locked what was sign
 
 from __future__ import annotations
 
-from services.signing.application.appending import Decision, decide_and_append, savepoint
+from services.signing.application.appending import Decision, decide_and_append
 from services.signing.application.context import SigningContext
 from services.signing.domain.drafting_facts import record_drafting_event
 from services.signing.domain.state import NoteSigning
@@ -20,7 +20,7 @@ async def record(ctx: SigningContext, envelope: Envelope, tx: Transaction) -> No
         envelope.stream_id,
         "signing",
         decide,
-        transaction=lambda: savepoint(tx),
+        within=tx,
         correlation_id=envelope.correlation_id,
         causation_id=envelope.event_id,
     )

@@ -7,17 +7,21 @@ import uuid
 
 from services.signing.adapters import tables
 from services.signing.application import signing, voiding
-from services.signing.application.appending import Decision, decide_and_append
+from services.signing.application.appending import Decision, decide_and_append, load
 from services.signing.application.context import SigningContext
 from services.signing.application.models import SignResult
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.state import NoteSigning
 from shared.catalogue.signing import PartySigned, SignatureDeclined, VoidRequested
+from shared.config import Settings
+from shared.store import connect_pool
 from tests.signing.integration.support import (
+    Clock,
     FakeIdentity,
     completed,
     feed,
     sign_request,
+    signing_context,
     void_request,
 )
 from tests.signing.support import Note
@@ -140,3 +144,21 @@ async def test_the_key_of_a_party_signing_several_notes_at_once_is_made_once(
     assert await ctx.store.stream_version(party) == 1
     key_ids = {r.key_id for r in results if isinstance(r, SignResult)}
     assert len(key_ids) == 1
+
+
+async def test_the_consumer_reads_on_its_own_transaction_so_a_busy_pool_cannot_deadlock(
+    settings: Settings, identity: FakeIdentity, clock: Clock
+) -> None:
+    # More drafting events in flight than connections: each holds its consumer transaction's
+    # connection, so one that waited for a second connection would wait for ever.
+    small = await connect_pool(settings.database_url, max_size=2)
+    try:
+        ctx = signing_context(small, settings.schema_for("signing"), identity, clock)
+        notes = [Note() for _ in range(6)]
+        await asyncio.wait_for(
+            asyncio.gather(*(feed(ctx, n.note_id, n.frozen()) for n in notes)), 20
+        )
+        for note in notes:
+            assert (await load(ctx, note.note_id)).status.value == "open"
+    finally:
+        await small.close()
