@@ -67,7 +67,7 @@ class Tickets:
         async with self.ctx.store.transaction() as tx:
             if await postgres.lock_party(tx, party_id) is None:
                 raise unknown_party()
-            party = await self.ctx.party(party_id)
+            party = await self.ctx.party(party_id, tx)
             refuse_unless_verified(party)
             method = await codes_sql.take_presence_check(tx, party_id, now, claims.ticket_id)
             if method is None:

@@ -56,7 +56,7 @@ class Verification:
         commitment, masked = vault.commitment(id_number, name), mask_id_number(id_number)
         async with self.ctx.store.transaction() as tx:
             await postgres.lock_party(tx, party_id)
-            party, now = await self.ctx.party(party_id), self.ctx.now()
+            party, now = await self.ctx.party(party_id, tx), self.ctx.now()
             if not result.accepted:
                 events = record_rejection(result.reason or "real_name_mismatch")
             else:
