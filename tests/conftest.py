@@ -79,13 +79,17 @@ def new_namespace() -> str:
     return f"t{RUN_ID}_{next(_namespaces)}"
 
 
-async def _drop_namespace(settings: Settings) -> None:
+async def drop_schemas(settings: Settings) -> None:
     conn = await asyncpg.connect(settings.database_url)
     try:
         for service in SERVICES:
             await conn.execute(f"DROP SCHEMA IF EXISTS {settings.schema_for(service)} CASCADE")
     finally:
         await conn.close()
+
+
+async def _drop_namespace(settings: Settings) -> None:
+    await drop_schemas(settings)
     nc = await nats.connect(settings.nats_servers)
     try:
         js = nc.jetstream()

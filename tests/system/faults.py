@@ -11,7 +11,6 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
 import nats
 
 from bench.lifecycle import LifecycleRun, run_lifecycles
@@ -165,12 +164,3 @@ async def streams_have_three_replicas(settings: Settings) -> dict[str, int]:
 async def prepared(settings: Settings) -> Settings:
     await prepare(settings)
     return settings
-
-
-async def drop_schemas(settings: Settings) -> None:
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        for service in SERVICES:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {settings.schema_for(service)} CASCADE")
-    finally:
-        await conn.close()

@@ -16,11 +16,10 @@ import pytest
 
 from shared.config import Settings
 from shared.stack.embedded import EmbeddedPostgres
-from tests.conftest import _drop_namespace, new_namespace
+from tests.conftest import _drop_namespace, drop_schemas, new_namespace
 from tests.system.faults import (
     NOTES,
     NatsCluster,
-    drop_schemas,
     load_with,
     nats_cluster,
     prepared,
