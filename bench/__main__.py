@@ -13,12 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench import audit, event_store, evidence_log, memory, pipeline, system, targets
+from bench import audit, event_store, evidence_log, memory, pipeline, soak, system, targets
 from bench.common import Figure, machine, servers, write_results
 from bench.profiling import profiled
 
 T = TypeVar("T")
 SECTIONS = ("pipeline", "event_store", "system", "evidence", "audit", "memory")
+# Too long for the 15 minutes of `make bench`: run on its own, merged into the last full run.
+SEPARATE = ("soak",)
 
 
 def _args() -> argparse.Namespace:
@@ -36,7 +38,14 @@ def _args() -> argparse.Namespace:
     parser.add_argument(
         "--memory-events", type=int, default=100_000, help="drafting events anchored (memory)"
     )
-    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument(
+        "--soak-notes", type=int, default=3000, help="lifecycles of the soak (--only soak)"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections, of {SECTIONS + SEPARATE}",
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument runs")
     parser.add_argument("--render", action="store_true", help="rewrite RESULTS.md from .json")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
@@ -117,6 +126,14 @@ def main() -> None:
             sections[title], blocks[title + ", RSS after each step"] = memory.figures(
                 series, args.memory_events
             )
+        if "soak" in only:
+            run = _timed(
+                took,
+                "soak",
+                lambda: asyncio.run(soak.measure(db, nats_url, args.soak_notes, args.pairs)),
+            )
+            title = "Memory of each service process over a long run (separate run)"
+            sections[title], blocks[title + ", RSS after batches"] = soak.figures(run, args.pairs)
     took["total"] = time.perf_counter() - started
     if only != set(SECTIONS):
         took[f"total of the partial rerun ({args.only})"] = took.pop("total")
