@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 import structlog
 from faststream.nats import NatsBroker
-from faststream.nats.annotations import NatsMessage
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.bus.delivery import Delivery, as_delivery
 from shared.errors import Refusal
 from shared.logging import get_logger
 from shared.subjects import Naming
@@ -72,16 +72,19 @@ def register_command(
     model: type[Request],
     handle: Callable[[Request], Awaitable[BaseModel]],
 ) -> None:
-    subscriber = broker.subscriber(naming.command_subject(service, name), queue=f"{service}-cmd")
+    subscriber = broker.subscriber(
+        naming.command_subject(service, name), queue=f"{service}-cmd", decoder=as_delivery
+    )
     subscriber(_responder(service, name, model, handle))
 
 
 def _responder(
     service: str, name: str, model: type[Request], handle: Callable[[Request], Awaitable[BaseModel]]
 ) -> Callable[..., Awaitable[bytes]]:
-    # This module has no `from __future__ import annotations`: FastStream injects the message by
-    # its evaluated annotation (see shared.bus.consumer).
-    async def respond(msg: NatsMessage) -> bytes:
+    # This module has no `from __future__ import annotations`: FastStream checks the argument by
+    # its evaluated annotation (see shared.bus.delivery).
+    async def respond(delivery: Delivery) -> bytes:
+        msg = delivery.message
         correlation_id = (msg.headers or {}).get(HEADER_CORRELATION_ID) or str(uuid.uuid4())
         with structlog.contextvars.bound_contextvars(
             command=f"{service}.{name}", correlation_id=correlation_id

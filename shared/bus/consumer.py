@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 import structlog
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.annotations import NatsMessage
+from faststream.nats.message import NatsMessage
 from nats.js import api
 
+from shared.bus.delivery import Delivery, as_delivery
 from shared.events import Envelope
 from shared.logging import get_logger
 from shared.store import EventStore, Transaction
@@ -209,15 +210,16 @@ def subscribe(broker: NatsBroker, consumer: Consumer, store: EventStore, naming:
             config=consumer_config(consumer, durable),
             pull_sub=PullSub(batch_size=consumer.batch_size, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
+            decoder=as_delivery,
         )
         subscriber(_handler(MessageProcessor(consumer, store, service)))
 
 
-# No `from __future__ import annotations` here: FastStream resolves the handler's annotation
-# by evaluating it, and a string can resolve to the bare message class it refuses to inject.
-def _handler(processor: MessageProcessor) -> Callable[[NatsMessage], Awaitable[None]]:
-    # FastStream injects by annotation: the message is all the handler asks for, never a body.
-    async def handle(msg: NatsMessage) -> None:
-        await processor(msg)
+# No `from __future__ import annotations` here: FastStream checks the handler's argument by its
+# evaluated annotation.
+def _handler(processor: MessageProcessor) -> Callable[[Delivery], Awaitable[None]]:
+    # The message arrives as the argument (see shared.bus.delivery), never as a decoded body.
+    async def handle(delivery: Delivery) -> None:
+        await processor(delivery.message)
 
     return handle
