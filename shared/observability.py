@@ -316,22 +316,27 @@ class Telemetry:
         self._source: _Source | None = None
 
     def middlewares(self) -> tuple[BrokerMiddleware[Any, Any], ...]:
-        return (
-            TelemetryMiddleware(
-                settings_provider_factory=_span_names, tracer_provider=self.provider
-            ),
-            PrometheusMiddleware(
-                settings_provider_factory=_metrics_names,
-                registry=self.registry,
-                app_name=self.service,
-                metrics_prefix="jietiao",
-            ),
+        metrics = PrometheusMiddleware(
+            settings_provider_factory=_metrics_names,
+            registry=self.registry,
+            app_name=self.service,
+            metrics_prefix="jietiao",
         )
+        if not self.tracing:
+            # Its spans would be recorded nowhere and their context never passed on (unsampled),
+            # yet it costs ~70 us of CPU per message: a tenth of a command's.
+            return (metrics,)
+        spans = TelemetryMiddleware(
+            settings_provider_factory=_span_names, tracer_provider=self.provider
+        )
+        return (spans, metrics)
 
     def event_store(self, pool: asyncpg.Pool, schema: str) -> EventStore:
         return TracedEventStore(pool, schema) if self.tracing else EventStore(pool, schema)
 
     def command_client(self, nc: NatsClient, naming: Naming) -> CommandClient:
+        if not self.tracing:  # a span per command that nobody records or receives
+            return CommandClient(nc, naming)
         return TracingCommandClient(nc, naming, self.tracer)
 
     def relay(self, store: EventStore, js: JetStreamContext, naming: Naming) -> TracingRelay:
