@@ -205,6 +205,17 @@ class LogStore:
         )
         return [_leaf(r) for r in rows]
 
+    async def leaves_page(self, conn: Connection, start: int, limit: int) -> list[StoredLeaf]:
+        """`leaves_from`, for reading the whole log (the audit): each leaf from its row's
+        values in column order, which is `StoredLeaf`'s field order."""
+        rows = await conn.fetch(
+            f"SELECT {_LEAF_COLUMNS} FROM {self.schema}.leaves WHERE leaf_index >= $1 "
+            "ORDER BY leaf_index LIMIT $2",
+            start,
+            limit,
+        )
+        return [StoredLeaf(*r) for r in rows]
+
 
 def _checkpoint(row: asyncpg.Record) -> StoredCheckpoint:
     # The note is what was signed; the columns are only its index. Read the checkpoint from it.

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
-from nats.aio.client import Client as NatsClient
-from nats.js import api
-from nats.js.errors import FetchTimeoutError, NotFoundError
 
-from services.evidence.audit.store_checks import ServiceData, StoredEvent, published_documents
+from services.evidence.audit.canonical import canonical_of, decode_json
+from services.evidence.audit.store_checks import ServiceData, StoredEvent
+from services.evidence.audit.stream import StreamClient
+from services.evidence.audit.stream import read_stream as read_stream
 from services.evidence.domain.proofs import Node
 from services.evidence.store import LogStore, StoredLeaf
 from shared.catalogue.evidence import CheckpointPublished
-from shared.store import EventStore
+from shared.events import JsonDoc, format_utc
 from shared.subjects import Naming
 
 PAGE = 5000
+
+# The envelope's columns, ids as text: the document is built from them as the event store's
+# reader builds it (`shared.store.postgres`), without a UUID object per id or a jsonb codec.
+_EVENT_COLUMNS = (
+    "global_position, event_id::text, event_type, schema_version, stream_type, stream_id::text, "
+    "version, occurred_at, correlation_id::text, causation_id::text, actor, payload::text, "
+    "recorded_at"
+)
 
 
 @dataclass(frozen=True)
@@ -32,19 +39,36 @@ async def schema_exists(pool: asyncpg.Pool, schema: str) -> bool:
     return bool(await pool.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.events"))
 
 
-async def read_events(pool: asyncpg.Pool, schema: str) -> list[StoredEvent]:
-    store = EventStore(pool, schema)
-    recorded = {
-        str(r["event_id"]): r["recorded_at"]
-        for r in await pool.fetch(f"SELECT event_id, recorded_at FROM {store.schema}.events")
+def _stored_event(row: asyncpg.Record) -> StoredEvent:
+    (position, event_id, event_type, schema_version, stream_type, stream_id, version) = row[:7]
+    occurred_at, correlation_id, causation_id, actor, payload_text, recorded_at = row[7:]
+    payload, plain = decode_json(payload_text)
+    document: JsonDoc = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "schema_version": schema_version,
+        "stream_type": stream_type,
+        "stream_id": stream_id,
+        "version": version,
+        "occurred_at": format_utc(occurred_at),
+        "correlation_id": correlation_id,
+        "causation_id": causation_id,
+        "actor": actor,
+        "payload": payload,
     }
-    events, position = [], 0
-    while page := await store.read_all(position, PAGE):
-        events += [
-            StoredEvent(r.global_position, r.document, recorded[r.document["event_id"]])
-            for r in page
-        ]
-        position = page[-1].global_position
+    body = canonical_of(document, plain)
+    return StoredEvent(position, event_id, event_type, stream_id, version, recorded_at, body)
+
+
+async def read_events(pool: asyncpg.Pool, schema: str) -> list[StoredEvent]:
+    """Every event of a store in position order, from one snapshot, fetched in large chunks."""
+    events: list[StoredEvent] = []
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+        cursor = await conn.cursor(
+            f"SELECT {_EVENT_COLUMNS} FROM {schema}.events ORDER BY global_position"
+        )
+        while rows := await cursor.fetch(PAGE):
+            events += map(_stored_event, rows)
     return events
 
 
@@ -55,50 +79,15 @@ async def relay_position(pool: asyncpg.Pool, schema: str, service: str) -> int:
     return int(position or 0)
 
 
-async def read_stream(nc: NatsClient, naming: Naming, service: str) -> list[bytes]:
-    """Every message of a service's stream, in stream order, through an ephemeral consumer."""
-    js = nc.jetstream()
-    try:
-        last = (await js.stream_info(naming.stream_name(service))).state.last_seq
-    except NotFoundError:
-        return []
-    bodies: list[bytes] = []
-    if not last:
-        return bodies
-    sub = await js.pull_subscribe(
-        naming.service_events(service),
-        stream=naming.stream_name(service),
-        config=api.ConsumerConfig(
-            ack_policy=api.AckPolicy.NONE,
-            deliver_policy=api.DeliverPolicy.ALL,
-            inactive_threshold=60,
-        ),
-    )
-    try:
-        seq = 0
-        while seq < last:
-            try:
-                msgs = await sub.fetch(PAGE, timeout=2.0)
-            except (TimeoutError, FetchTimeoutError):
-                break
-            bodies += [m.data for m in msgs]
-            seq = msgs[-1].metadata.sequence.stream
-    finally:
-        with contextlib.suppress(Exception):
-            await sub.unsubscribe()
-    return bodies
-
-
 async def read_service(
-    pool: asyncpg.Pool, nc: NatsClient | None, naming: Naming, service: str, schema: str
+    pool: asyncpg.Pool, nc: StreamClient | None, naming: Naming, service: str, schema: str
 ) -> ServiceData:
     # On a live system the order of the reads makes each comparison sound: whatever the relay
     # checkpointed is on the stream when the stream is read, and whatever is on the stream was
     # committed before the store is read (else a new event would look inserted or deleted).
     relayed = await relay_position(pool, schema, service)
     bodies = await read_stream(nc, naming, service) if nc else None
-    published, order = published_documents(bodies) if bodies is not None else (None, [])
-    return ServiceData(service, await read_events(pool, schema), relayed, published, order)
+    return ServiceData(service, await read_events(pool, schema), relayed, bodies)
 
 
 async def read_log(
@@ -107,9 +96,10 @@ async def read_log(
     """The log as of one snapshot; `on_snapshot` is called once that snapshot is taken."""
     log = LogStore(schema)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-        leaves = page = await log.leaves_from(conn, 0, PAGE)
+        leaves = page = await log.leaves_page(conn, 0, PAGE)
         on_snapshot()  # a repeatable-read transaction's snapshot is its first query's
-        while page and (page := await log.leaves_from(conn, leaves[-1].index + 1, PAGE)):
+        while len(page) == PAGE:
+            page = await log.leaves_page(conn, leaves[-1].index + 1, PAGE)
             leaves += page
         nodes = {
             Node(r["level"], r["node_index"]): bytes(r["hash"])
@@ -125,8 +115,5 @@ async def read_log(
 
 def published_checkpoints(events: list[StoredEvent]) -> list[tuple[int, bytes]]:
     kind = CheckpointPublished.event_type()
-    return [
-        (int(e.document["payload"]["tree_size"]), bytes.fromhex(e.document["payload"]["root_hash"]))
-        for e in events
-        if e.document["event_type"] == kind
-    ]
+    payloads = [e.document()["payload"] for e in events if e.event_type == kind]
+    return [(int(p["tree_size"]), bytes.fromhex(p["root_hash"])) for p in payloads]

@@ -14,7 +14,7 @@ from services.evidence.audit.findings import (
 )
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.leaf import CHAIN_START, chain_hash, decode_entry
-from services.evidence.domain.merkle import verify_consistency, verify_inclusion
+from services.evidence.domain.merkle import leaf_hash, verify_consistency, verify_inclusion
 from services.evidence.domain.note import Verifier
 from services.evidence.domain.proofs import Node, assemble, consistency_spans, inclusion_spans
 from services.evidence.domain.receipt import ReceiptError, verified_checkpoint
@@ -35,8 +35,10 @@ def check_leaves(
             break
         try:
             entry = decode_entry(leaf.entry)
+            # decode_entry accepts only the very bytes `entry.encode()` writes: hash them as read.
+            hashed = leaf_hash(leaf.entry)
             intact = (
-                entry.leaf_hash() == leaf.leaf_hash
+                hashed == leaf.leaf_hash
                 and entry.event_id == str(leaf.event_id)
                 and entry.version == leaf.version
                 and entry.stream_id == str(leaf.stream_id)
@@ -52,7 +54,7 @@ def check_leaves(
         if chain_hash(link, leaf.leaf_hash) != leaf.chain_hash:
             findings.append(Finding(LEAF_CHANGED, f"leaf {leaf.index}", "hash chain breaks here"))
         link = leaf.chain_hash
-        tree.append(entry.leaf_hash() if entry else leaf.leaf_hash)
+        tree.append(hashed if entry else leaf.leaf_hash)
     return findings, tree
 
 

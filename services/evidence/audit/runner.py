@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import nats
-from nats.aio.client import Client as NatsClient
 
 from services.evidence.audit.findings import (
     LEAF_REMOVED,
@@ -37,6 +35,7 @@ from services.evidence.audit.log_checks import (
     check_stored_nodes,
 )
 from services.evidence.audit.store_checks import ServiceData, check_service
+from services.evidence.audit.stream import StreamClient
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.note import Verifier
 from services.evidence.domain.proofs import Node
@@ -92,7 +91,10 @@ class Audit:
         return self.pools[url]
 
     async def run(self) -> AuditReport:
-        nc = await nats.connect(self.settings.nats_servers) if self.options.read_jetstream else None
+        nc = None
+        if self.options.read_jetstream:
+            nc = StreamClient()
+            await nc.connect(self.settings.nats_servers)
         try:
             await self._run(nc)
         finally:
@@ -102,13 +104,13 @@ class Audit:
                 await pool.close()
         return self.report
 
-    async def _read(self, service: str, nc: NatsClient | None) -> ServiceData | None:
+    async def _read(self, service: str, nc: StreamClient | None) -> ServiceData | None:
         pool, schema = await self.pool(service), self.settings.schema_for(service)
         if not await schema_exists(pool, schema):
             return None
         return await read_service(pool, nc, self.naming, service, schema)
 
-    async def _run(self, nc: NatsClient | None) -> None:
+    async def _run(self, nc: StreamClient | None) -> None:
         for service in self.options.services:  # one pool per URL, before the reads share them
             await self.pool(service)
         reads: list[asyncio.Task[ServiceData | None]] = []

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from services.evidence.audit.findings import (
     EVENT_CHANGED,
@@ -28,16 +29,26 @@ from services.evidence.domain.leaf import decode_entry
 from services.evidence.store import StoredLeaf
 from shared.events import JsonDoc, canonical_bytes
 
+Published = dict[str, bytes]  # event id -> its first body on JetStream
 
-@dataclass(frozen=True)
-class StoredEvent:
+
+class StoredEvent(NamedTuple):
+    """A stored event as the checks need it: its canonical bytes (what its leaf commits to and
+    what the relay published) and the columns compared with its leaf. Not the parsed document:
+    a million of those held to the end were most of the audit's memory and of its garbage
+    collector's work; the few checks that need it decode `body` again (the same JSON value)."""
+
     position: int
-    document: JsonDoc
+    event_id: str
+    event_type: str
+    stream_id: str
+    version: int
     recorded_at: datetime
+    body: bytes
 
-    @property
-    def event_id(self) -> str:
-        return str(self.document["event_id"])
+    def document(self) -> JsonDoc:
+        document: JsonDoc = json.loads(self.body)
+        return document
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,7 @@ class ServiceData:
     name: str
     events: list[StoredEvent]
     relay_position: int
-    published: dict[str, bytes] | None  # event id -> first body on JetStream, None if unread
-    published_order: list[str]
+    bodies: list[bytes] | None  # every message on the service's stream, None if unread
 
 
 def _commits_to(leaf: StoredLeaf, body: bytes, known: Mapping[int, bytes]) -> bool:
@@ -61,11 +71,11 @@ def _check_sequence(data: ServiceData) -> list[Finding]:
             subject = f"{data.name} position {previous + 1}"
             findings.append(Finding(EVENT_DELETED, subject, "gap in global positions"))
         previous = event.position
+    if _versions_follow_in_position_order(data.events):
+        return findings  # then each stream's versions, sorted, are 1..n as well
     versions: dict[str, int] = {}
-    for event in sorted(
-        data.events, key=lambda e: (e.document["stream_id"], e.document["version"])
-    ):
-        stream, version = str(event.document["stream_id"]), int(event.document["version"])
+    for event in sorted(data.events, key=lambda e: (e.stream_id, e.version)):
+        stream, version = event.stream_id, event.version
         if version != versions.get(stream, 0) + 1:
             findings.append(
                 Finding(
@@ -78,11 +88,23 @@ def _check_sequence(data: ServiceData) -> list[Finding]:
     return findings
 
 
-def _check_order(data: ServiceData) -> list[Finding]:
+def _versions_follow_in_position_order(events: Sequence[StoredEvent]) -> bool:
+    """Every stream's versions come 1, 2, 3... in position order: true of every untouched store,
+    and a single pass where sorting by stream and version (to name what is missing) is not."""
+    versions: dict[str, int] = {}
+    for event in events:
+        stream, version = event.stream_id, event.version
+        if version != versions.get(stream, 0) + 1:
+            return False
+        versions[stream] = version
+    return True
+
+
+def _check_order(data: ServiceData, published_order: list[str] | None) -> list[Finding]:
     """Store order must be the order the relay published in (JetStream is the witness)."""
-    if data.published is None:
+    if published_order is None:
         return []
-    rank = {event_id: i for i, event_id in enumerate(data.published_order)}
+    rank = {event_id: i for i, event_id in enumerate(published_order)}
     ranked = [(rank[e.event_id], e) for e in data.events if e.event_id in rank]
     return [
         Finding(
@@ -96,21 +118,21 @@ def _check_order(data: ServiceData) -> list[Finding]:
 
 
 def _classify_mismatch(
-    data: ServiceData, event: StoredEvent, leaf: StoredLeaf, known: Mapping[int, bytes]
+    name: str,
+    event: StoredEvent,
+    body: bytes,
+    leaf: StoredLeaf,
+    published: Published | None,
+    known: Mapping[int, bytes],
 ) -> Finding:
-    body = canonical_bytes(event.document)
-    subject = f"{data.name} event {event.event_id}"
-    witness = data.published.get(event.event_id) if data.published is not None else leaf.event
+    subject = f"{name} event {event.event_id}"
+    witness = published.get(event.event_id) if published is not None else leaf.event
     if witness is not None and witness == body:
         return Finding(LEAF_CHANGED, subject, "the event is intact, its leaf's commitment is not")
-    restored = {**event.document, "version": leaf.version}
-    if leaf.version != event.document["version"] and _commits_to(
-        leaf, canonical_bytes(restored), known
-    ):
+    restored = {**event.document(), "version": leaf.version}
+    if leaf.version != event.version and _commits_to(leaf, canonical_bytes(restored), known):
         return Finding(
-            EVENT_REORDERED,
-            subject,
-            f"stored as version {event.document['version']}, logged as {leaf.version}",
+            EVENT_REORDERED, subject, f"stored as version {event.version}, logged as {leaf.version}"
         )
     return Finding(EVENT_CHANGED, subject, "differs from what was logged")
 
@@ -125,18 +147,25 @@ def check_service(
     """`commitments`: those `check_leaves` already decoded, by leaf index (others are decoded)."""
     known = commitments or {}
     summary = ServiceSummary(events=len(data.events))
-    findings = _check_sequence(data) + _check_order(data)
+    # What the relay published of each stored event is exactly its canonical bytes: compared as
+    # bytes, as the leaf's commitment is.
+    stored = {e.event_id: e.body for e in data.events}
+    published, order = (
+        published_documents(data.bodies, stored) if data.bodies is not None else (None, None)
+    )
+    findings = _check_sequence(data) + _check_order(data, order)
     anchored_max = max((e.position for e in data.events if e.event_id in leaves), default=0)
     for event in data.events:
-        leaf = leaves.get(event.event_id)
-        subject = f"{data.name} event {event.event_id}"
-        published = data.published is not None and event.event_id in data.published
+        event_id = event.event_id
+        leaf = leaves.get(event_id)
         if leaf is None:
-            if published and leaves_missing:
+            subject = f"{data.name} event {event_id}"
+            on_stream = published is not None and event_id in published
+            if on_stream and leaves_missing:
                 findings.append(Finding(LEAF_REMOVED, subject, "published, but its leaf is gone"))
-            elif not published and (
+            elif not on_stream and (
                 event.position < anchored_max
-                or (event.position <= data.relay_position and data.published is not None)
+                or (event.position <= data.relay_position and published is not None)
             ):
                 findings.append(
                     Finding(
@@ -151,17 +180,17 @@ def check_service(
                 summary.pending += 1
             continue
         summary.anchored += 1
-        body = canonical_bytes(event.document)
+        body = stored[event_id]
         fields_match = (
-            leaf.event_type == event.document["event_type"]
-            and str(leaf.stream_id) == event.document["stream_id"]
-            and leaf.version == event.document["version"]
+            leaf.event_type == event.event_type
+            and str(leaf.stream_id) == event.stream_id
+            and leaf.version == event.version
         )
         if not (fields_match and _commits_to(leaf, body, known)):
-            findings.append(_classify_mismatch(data, event, leaf, known))
-        elif data.published is not None and data.published.get(event.event_id, body) != body:
+            findings.append(_classify_mismatch(data.name, event, body, leaf, published, known))
+        elif published is not None and published.get(event_id, body) != body:
+            subject = f"{data.name} event {event_id}"
             findings.append(Finding(EVENT_CHANGED, subject, "differs from what was published"))
-    stored = {e.event_id for e in data.events}
     for event_id, leaf in leaves.items():
         if leaf.source == data.name and event_id not in stored:
             findings.append(
@@ -171,9 +200,9 @@ def check_service(
                     f"logged at leaf {leaf.index}, gone from the store",
                 )
             )
-    if data.published is not None:
-        summary.on_jetstream = len(data.published)
-        for event_id in data.published.keys() - stored - leaves.keys():
+    if published is not None:
+        summary.on_jetstream = len(published)
+        for event_id in published.keys() - stored.keys() - leaves.keys():
             findings.append(
                 Finding(
                     EVENT_DELETED, f"{data.name} event {event_id}", "published, gone from the store"
@@ -182,13 +211,42 @@ def check_service(
     return findings, summary
 
 
-def published_documents(bodies: Sequence[bytes]) -> tuple[dict[str, bytes], list[str]]:
-    """First copy of each event on a stream, and the order of first appearance."""
-    first: dict[str, bytes] = {}
+_EVENT_ID_KEY = b'"event_id":"'
+
+
+def published_documents(
+    bodies: Sequence[bytes], stored: Mapping[str, bytes]
+) -> tuple[Published, list[str]]:
+    """First copy of each event on a stream, by the event id in its body, and the order of
+    first appearance. `stored`: the canonical bytes of each stored event, by event id.
+
+    A body is parsed only to find its event id when it is not byte for byte the stored event it
+    names: one that is, is the canonical encoding of a document with that id, so parsing it would
+    give that id. The id it names is only looked up, never trusted: at the first `"event_id":"`
+    (in canonical bytes, the top-level key: the keys before it hold a UUID, null or a string, in
+    which a quote is escaped).
+    """
+    first: Published = {}
     for body in bodies:
-        try:
-            event_id = str(json.loads(body)["event_id"])
-        except (ValueError, KeyError, TypeError):
-            continue
-        first.setdefault(event_id, body)
+        named = _named_event_id(body)
+        if (same := stored.get(named)) is not None and same == body:
+            first.setdefault(named, same)  # the same bytes; one copy of them is kept
+        elif (event_id := _parsed_event_id(body)) is not None:
+            first.setdefault(event_id, body)
     return first, list(first)
+
+
+def _named_event_id(body: bytes) -> str:
+    at = body.find(_EVENT_ID_KEY)
+    return (
+        body[at + len(_EVENT_ID_KEY) : at + len(_EVENT_ID_KEY) + 36].decode("ascii", "replace")
+        if at >= 0
+        else ""
+    )
+
+
+def _parsed_event_id(body: bytes) -> str | None:
+    try:
+        return str(json.loads(body)["event_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
