@@ -22,11 +22,12 @@ class Soak:
     rss: dict[str, list[float]] = field(default_factory=dict)
     peak: dict[str, float] = field(default_factory=dict)
     failed: int = 0
+    asked: int = 0
 
 
 async def measure(db_url: str, nats_url: str, notes: int, pairs: int) -> Soak:
     settings = _settings(db_url, nats_url)
-    soak = Soak()
+    soak = Soak(asked=notes)
     async with running_stack(settings, ONE_EACH) as stack:
         done = 0
         while done < notes:
@@ -58,7 +59,7 @@ def slope_per_1000(notes: list[int], rss: list[float]) -> float:
 
 def figures(soak: Soak, pairs: int) -> tuple[list[Figure], list[str]]:
     n = soak.notes[-1]
-    cmd = f"python -m bench --only soak --soak-notes {n}  # separate run, {pairs} pairs a batch"
+    cmd = f"python -m bench --only soak --soak-notes {soak.asked}  # separate run, {pairs} pairs a batch"
     out: list[Figure] = [Figure("lifecycles failed", "count", [float(soak.failed)], cmd)]
     for name, rss in soak.rss.items():
         slope = slope_per_1000(soak.notes, rss)
