@@ -59,7 +59,8 @@ def slope_per_1000(notes: list[int], rss: list[float]) -> float:
 
 def figures(soak: Soak, pairs: int) -> tuple[list[Figure], list[str]]:
     n = soak.notes[-1]
-    cmd = f"python -m bench --only soak --soak-notes {soak.asked}  # separate run, {pairs} pairs a batch"
+    cmd = f"python -m bench --only soak --soak-notes {soak.asked}"
+    cmd += f"  # separate run, {pairs} pairs a batch"
     out: list[Figure] = [Figure("lifecycles failed", "count", [float(soak.failed)], cmd)]
     for name, rss in soak.rss.items():
         slope = slope_per_1000(soak.notes, rss)
