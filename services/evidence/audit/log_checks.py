@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
+from services.evidence.audit.entries import entry_facts
 from services.evidence.audit.findings import (
     CHECKPOINT_FORGED,
     CHECKPOINT_ROLLED_BACK,
@@ -34,8 +35,9 @@ def check_leaves(
             findings.append(Finding(LEAF_REMOVED, f"leaf {expected}", "missing from the log"))
             break
         try:
-            entry = decode_entry(leaf.entry)
-            # decode_entry accepts only the very bytes `entry.encode()` writes: hash them as read.
+            entry = entry_facts(leaf.entry)
+            # Entries are accepted only as the very bytes `LeafEntry.encode` writes: the hash of
+            # the decoded entry is that of the bytes as read.
             hashed = leaf_hash(leaf.entry)
             intact = (
                 hashed == leaf.leaf_hash
@@ -179,11 +181,11 @@ def serves_the_rebuilt_tree(
     tree's own, which verifies for each leaf whose entry hashes to its stored leaf hash."""
     if latest.size > rebuilt.size or rebuilt.root_at(latest.size) != latest.root:
         return False
-    return all(
-        served.get(Node(level, number)) == value
-        for level, values in enumerate(rebuilt.levels)
-        for number, value in enumerate(values[: latest.size >> level])
-    )
+    for level, values in enumerate(rebuilt.levels):
+        covered = values[: latest.size >> level]
+        if [served.get(Node(level, n)) for n in range(len(covered))] != covered:
+            return False
+    return True
 
 
 def check_inclusion(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import gc
 import importlib
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -201,6 +203,20 @@ class Audit:
         self.options.state_path.write_text(json.dumps(state, indent=2))
 
 
+@contextlib.contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """The audit keeps every event, leaf and node it read until it ends: millions of objects
+    that CPython's cycle collector scans again at each full collection (a fifth of the audit's
+    CPU at 40,000 events). What the audit keeps holds no cycles; the collector resumes after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 async def run_audit(
     settings: Settings, options: AuditOptions, progress: Progress | None = None
 ) -> AuditReport:
@@ -208,4 +224,5 @@ async def run_audit(
         hook = state_hook(service)
         if hook is not None and service not in options.hooks:
             options.hooks[service] = hook
-    return await Audit(settings, options, progress or (lambda _: None)).run()
+    with without_cycle_collection():
+        return await Audit(settings, options, progress or (lambda _: None)).run()
