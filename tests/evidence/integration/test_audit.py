@@ -15,14 +15,15 @@ import asyncpg
 import nats
 import pytest
 
-from services.evidence.audit import AuditOptions, load, run_audit
+from services.evidence.audit import AuditOptions, load, run_audit, stream
 from services.evidence.domain.checkpoint import Checkpoint
 from services.evidence.domain.leaf import decode_entry
 from services.evidence.domain.note import Signer, sign_note
 from services.evidence.settings import EvidenceSettings
 from shared.config import Settings
-from shared.events import Envelope
+from shared.events import Envelope, canonical_bytes
 from shared.store import EventStore
+from shared.subjects import Naming
 from tests.evidence.support import ORIGIN, anchor_everything, append_streams, relay
 
 pytestmark = pytest.mark.timeout(120)
@@ -172,6 +173,48 @@ async def test_an_inserted_event_is_named(
         ),
     )
     await assert_named(settings, tmp_path, "event_inserted")
+
+
+async def test_a_forged_copy_on_the_stream_is_named(
+    store: EventStore, pool: asyncpg.Pool, nc: nats.NATS, settings: Settings, tmp_path: Path
+) -> None:
+    # Someone with publish rights on the stream gets a changed copy of an event there before the
+    # relay publishes it: the log anchors what the stream carried first, the store keeps its own.
+    events = await append_streams(store, streams=1, per_stream=3)
+    target = events[1].document()
+    forged = canonical_bytes({**target, "payload": {"amount": 999}})
+    subject = Naming(settings.namespace).event_subject(
+        "drafting", target["stream_type"], target["stream_id"], target["event_type"]
+    )
+    await nc.jetstream().publish(subject, forged)
+    await anchor_everything(pool, nc, settings)
+    # Published before the events stored ahead of it, so it also shows as published out of order.
+    await assert_named(settings, tmp_path, "event_changed", "event_reordered")
+
+
+async def test_the_raw_stream_read_gives_what_nats_py_fetches(
+    store: EventStore, nc: nats.NATS, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More than one batch, the last one short: the read still ends at the stream's last message
+    # without a request left to expire (which the server would end with a status).
+    monkeypatch.setattr(stream, "BATCH", 7)
+    statuses: list[bytes | None] = []
+    monkeypatch.setattr(stream, "status_code", lambda h: statuses.append(h) or b"408")
+    await append_streams(store, streams=4, per_stream=5)
+    await relay(store, nc, settings, "drafting")
+    naming = Naming(settings.namespace)
+    sub = await nc.jetstream().pull_subscribe(
+        naming.service_events("drafting"), stream=naming.stream_name("drafting")
+    )
+    expected = [m.data for m in await sub.fetch(20, timeout=5)]
+    client = stream.StreamClient()
+    await client.connect(settings.nats_servers)
+    try:
+        assert await stream.read_stream(client, naming, "drafting") == expected
+        assert await stream.read_stream(client, naming, "signing") == []  # an empty stream
+    finally:
+        await client.close()
+    assert statuses == []
 
 
 async def test_reordered_events_are_named(
