@@ -109,17 +109,36 @@ def _layout_2x() -> Image.Image:
     return image
 
 
+@cache
+def _layout() -> Image.Image:
+    return _layout_2x().reduce(_K)
+
+
+# Rows of the two text lines at twice the size, with room above and below every glyph; even, so
+# that the strip reduces to exactly the pixels it covers in the whole seal reduced.
+_STRIP_TOP, _STRIP_BOTTOM = 180 * _K, 250 * _K
+
+
+@cache
+def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=13 * _K)
+
+
 def _png(time_text: str, digest_text: str) -> bytes:
-    image = _layout_2x().copy()
-    draw = ImageDraw.Draw(image)
-    c = SIZE * _K / 2
-    font = ImageFont.load_default(size=13 * _K)
-    draw.text((c, 206 * _K), time_text, fill=RED, font=font, anchor="ms")
-    draw.text((c, 228 * _K), digest_text, fill=RED, font=font, anchor="ms")
+    # Only the strip with the text is drawn and reduced per note (the rest is the same for every
+    # note): the bytes are those of drawing the whole seal, for a fifth of the pixels.
+    strip = _layout_2x().crop((0, _STRIP_TOP, SIZE * _K, _STRIP_BOTTOM))
+    draw = ImageDraw.Draw(strip)
+    c, font = SIZE * _K / 2, _font()
+    draw.text((c, 206 * _K - _STRIP_TOP), time_text, fill=RED, font=font, anchor="ms")
+    draw.text((c, 228 * _K - _STRIP_TOP), digest_text, fill=RED, font=font, anchor="ms")
+    image = _layout().copy()
+    # Averaging each 2×2 block is the supersampling that smooths the edges.
+    image.paste(strip.reduce(_K), (0, _STRIP_TOP // _K))
     out = io.BytesIO()
-    # Averaging each 2×2 block is the supersampling that smooths the edges; zlib's default level
-    # gives within 2% of the smallest file at a third of `optimize=True`'s cost.
-    image.reduce(_K).save(out, format="PNG", compress_level=6)
+    # zlib's default level gives within 2% of the smallest file at a third of `optimize=True`'s
+    # cost.
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 

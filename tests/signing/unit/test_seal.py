@@ -6,10 +6,17 @@ import io
 from datetime import UTC, datetime
 from typing import cast
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from services.signing.domain.glyphs import GLYPHS
-from services.signing.domain.seal import TITLE, render_seal
+from services.signing.domain.seal import (
+    RED,
+    TITLE,
+    _layout_2x,
+    digest_line,
+    render_seal,
+    time_line,
+)
 
 COMPLETED = datetime(2026, 3, 1, 17, 5, 9, tzinfo=UTC)  # 2026-03-02 01:05:09 in Shanghai
 DIGEST = "0123456789abcdef" + "f" * 48
@@ -43,3 +50,18 @@ def test_the_png_is_a_red_seal_on_a_transparent_ground() -> None:
 def test_rendering_is_deterministic_and_depends_on_time_and_digest() -> None:
     assert render_seal(COMPLETED, DIGEST) == render_seal(COMPLETED, DIGEST)
     assert render_seal(COMPLETED, "e" + DIGEST[1:]).png != render_seal(COMPLETED, DIGEST).png
+
+
+def test_the_png_is_the_whole_seal_drawn_at_twice_the_size_and_reduced() -> None:
+    # Only the text strip is drawn per note: its pixels, and so the bytes whose hash goes into
+    # NoteCompleted, must be those of drawing the whole seal, with any time and digest.
+    latest = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
+    for completed, digest in ((COMPLETED, DIGEST), (latest, "f" * 64), (latest, "8" * 64)):
+        whole = _layout_2x().copy()
+        draw = ImageDraw.Draw(whole)
+        font = ImageFont.load_default(size=26)
+        draw.text((320, 412), time_line(completed), fill=RED, font=font, anchor="ms")
+        draw.text((320, 456), digest_line(digest), fill=RED, font=font, anchor="ms")
+        out = io.BytesIO()
+        whole.reduce(2).save(out, format="PNG", compress_level=6)
+        assert render_seal(completed, digest).png == out.getvalue()
