@@ -6,6 +6,7 @@ client never pairs a proof with a size or root from anywhere else.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
@@ -14,7 +15,8 @@ from typing import Any
 
 import asyncpg
 
-from services.evidence.cache import Lru
+from services.evidence.cache import Lru, PinnedLevels
+from services.evidence.domain.merkle import node_hash
 from services.evidence.domain.pack import make_pack
 from services.evidence.domain.proofs import (
     Node,
@@ -77,6 +79,17 @@ class _Connection:
         await self.stack.aclose()
 
 
+def _leaf_range(node: Node) -> range:
+    return range(node.number << node.level, (node.number + 1) << node.level)
+
+
+def _fold(hashes: list[bytes]) -> bytes:
+    """The hash of a perfect subtree from its leaves' hashes (a power of two of them)."""
+    while len(hashes) > 1:
+        hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
 class EvidenceQueries:
     def __init__(
         self,
@@ -85,15 +98,21 @@ class EvidenceQueries:
         *,
         cached_checkpoints: int = 1024,
         cached_nodes: int = 20_000,
+        pinned_from_level: int = 4,
+        pinned_bytes: int = 32 << 20,
     ) -> None:
         self.pool = store.pool
         self.log = LogStore(store.schema)
         self.log_keys = log_keys
-        # Both never change once written (one checkpoint per size, append-only tables), so a
-        # cached copy is never stale; bounded, ~1 MB and ~6 MB at most. The upper subtrees,
-        # shared by every proof of a size, are the ones that stay.
+        # All never change once written (one checkpoint per size, append-only tables), so a
+        # cached copy is never stale; bounded: ~1 MB, ~6 MB and `pinned_bytes` (32 MB, reached
+        # at ~8*10^6 leaves) at most. The upper levels, shared by every proof, stay pinned; the
+        # LRU keeps the lower subtrees of recently proven leaves. With `pinned_bytes=0` every
+        # subtree is read as stored (the reference the pinned path is tested against).
         self.checkpoints: Lru[int, StoredCheckpoint] = Lru(cached_checkpoints)
         self.nodes: Lru[Node, bytes] = Lru(cached_nodes)
+        self.pinned = PinnedLevels(pinned_from_level, pinned_bytes)
+        self._growing = asyncio.Lock()
 
     async def _checkpoint(self, conn: Connection, size: int | None) -> StoredCheckpoint:
         found = await (
@@ -110,14 +129,49 @@ class EvidenceQueries:
         cached = self.checkpoints.get(size) if size is not None else None
         return cached or await self._checkpoint(await lazy(), size)
 
-    async def _hashes(self, lazy: OnDemand, wanted: set[Node]) -> dict[Node, bytes]:
-        found = {node: value for node in wanted if (value := self.nodes.get(node)) is not None}
+    async def _hashes(self, lazy: OnDemand, wanted: set[Node], size: int) -> dict[Node, bytes]:
+        """The hashes of `wanted`, perfect subtrees within the first `size` leaves (a signed
+        size): from the caches, else in one round trip."""
+        found: dict[Node, bytes] = {}
+        for node in wanted:
+            value = self.pinned.get(*node) or self.nodes.get(node)
+            if value is not None:
+                found[node] = value
         if missing := wanted - found.keys():
-            fetched = await self.log.nodes(await lazy(), missing)
-            for node, value in fetched.items():
-                self.nodes.put(node, value)
-            found |= fetched
+            if self.pinned.enabled:
+                found |= await self._fetch(await lazy(), missing, size)
+            else:
+                fetched = await self.log.nodes(await lazy(), missing)
+                for node, value in fetched.items():
+                    self.nodes.put(node, value)
+                found |= fetched
         return found
+
+    async def _fetch(self, conn: Connection, missing: set[Node], size: int) -> dict[Node, bytes]:
+        """Pins the upper levels up to `size` if they are behind, and folds the lower subtrees
+        from their leaves: one small index range read per level grown, and the few leaves near
+        the proven leaf (a cheaper query than picking nodes by (level, index) pairs)."""
+        growing = self._growing if self.pinned.size < size else contextlib.nullcontext()
+        # Taken with the connection already in hand, so its holder never waits for the pool.
+        async with growing:
+            self.pinned.fit(size)
+            lowest, start = self.pinned.lowest, self.pinned.size
+            lower = {node for node in missing if node.level < lowest}
+            leaves = sorted({i for node in lower for i in _leaf_range(node)})
+            levels = self.pinned.levels_to(size)
+            runs = await self.log.node_runs(conn, leaves, levels, start, size)
+            self.pinned.extend(start, size, [run for run in runs if run[0] > 0])
+        by_leaf = {first: hashes for level, first, hashes in runs if level == 0}
+        fetched: dict[Node, bytes] = {}
+        for node in lower:
+            fetched[node] = _fold([by_leaf[i] for i in _leaf_range(node)])
+            self.nodes.put(node, fetched[node])
+        for node in missing - lower:
+            if (value := self.pinned.get(*node)) is not None:
+                fetched[node] = value
+        if rest := missing - fetched.keys():  # the budget let a level go meanwhile: rare
+            fetched |= await self._fetch(conn, rest, size)
+        return fetched
 
     async def latest_checkpoint(self) -> StoredCheckpoint:
         async with self.pool.acquire() as conn:
@@ -125,7 +179,7 @@ class EvidenceQueries:
 
     async def _path(self, lazy: OnDemand, index: int, size: int) -> list[bytes]:
         spans = inclusion_spans(index, size)
-        return assemble(spans, await self._hashes(lazy, nodes_for(spans)))
+        return assemble(spans, await self._hashes(lazy, nodes_for(spans), size))
 
     async def inclusion_proof(
         self, index: int, size: int | None
@@ -149,7 +203,8 @@ class EvidenceQueries:
                     "sizes_reversed", "the first size is larger than the second"
                 )
             spans = consistency_spans(m, n) if m > 0 else []
-            return assemble(spans, await self._hashes(lazy, nodes_for(spans))), old, new
+            hashes = await self._hashes(lazy, nodes_for(spans), n)
+            return assemble(spans, hashes), old, new
 
     async def _receipt(
         self, conn: Connection, leaf: StoredLeaf, checkpoint: StoredCheckpoint

@@ -103,7 +103,7 @@ async def test_proofs_from_the_caches_are_the_logs_and_verify(
     writer = LogWriter(store, ORIGIN, [signer()])
     for n in (5, 60, 37):
         await writer.commit(incoming(note_events(uuid.uuid4(), n)))
-    cold = EvidenceQueries(store, [], cached_checkpoints=0, cached_nodes=0)
+    cold = EvidenceQueries(store, [], cached_checkpoints=0, cached_nodes=0, pinned_bytes=0)
     warm = EvidenceQueries(store, [], cached_checkpoints=2, cached_nodes=16)
     sizes = [5, 65, 102]
     for _ in range(2):  # the second round is served from what the first cached
