@@ -11,7 +11,6 @@ encoding needs no proof. Anything else goes through `canonical_bytes`, so the by
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,8 +38,6 @@ _PLAIN = json.JSONDecoder(parse_float=_no_float, parse_int=_exact_int)
 _ENCODER = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
-# Above U+FFFF, code-point order (`sort_keys`) and JCS's UTF-16 order of keys can differ.
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def decode_json(text: str) -> tuple[Any, bool]:
@@ -56,9 +53,16 @@ def canonical_of(document: Mapping[str, Any], plain: bool) -> bytes:
     bool, None, an int within ±(2**53 - 1), or a list or dict of those."""
     if plain:
         text = _ENCODER.encode(document)
-        if not _ASTRAL.search(text):
-            try:
+        try:
+            if text.isascii() or not _has_astral(text):
                 return text.encode()
-            except UnicodeEncodeError:  # a lone surrogate: `rfc8785` decides
-                pass
+        except UnicodeEncodeError:  # a lone surrogate: `rfc8785` decides
+            pass
     return canonical_bytes(document)
+
+
+def _has_astral(text: str) -> bool:
+    """Above U+FFFF, code-point order (`sort_keys`) and JCS's UTF-16 order of keys can differ.
+    UTF-16 takes two units for each such character and one for any other: a count, cheaper
+    than searching the text."""
+    return len(text.encode("utf-16-le")) != 2 * len(text)
