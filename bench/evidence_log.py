@@ -1,17 +1,22 @@
 """The evidence log: durable appends through the service's writer, proofs at 10^3, 10^5 and 10^6
 leaves (from PostgreSQL as the service serves them, and from memory), offline receipt
-verification; against `pymerkle` for the same operations and the raw SHA-256 rate, same run."""
+verification; against `pymerkle` for the same operations and the raw SHA-256 rate, same run.
+Like for like: ours in memory against pymerkle's `InmemoryTree`, ours from PostgreSQL against
+pymerkle's durable `SqliteTree` (a database file in a temporary directory)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import statistics
+import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -181,6 +186,28 @@ async def _copy_log(pool: asyncpg.Pool, tree: MemoryTree, signed: list[int]) -> 
     return store
 
 
+@contextlib.contextmanager
+def sqlite_trees(sizes: tuple[int, ...]) -> Iterator[tuple[dict[int, Any], dict[str, float]]]:
+    """pymerkle's durable trees, one SQLite file per size in a temporary directory, each built
+    with its bulk `append_entries` (one transaction) from the entries the in-memory trees get;
+    and the seconds each build took."""
+    with tempfile.TemporaryDirectory(prefix="jt-bench-pymerkle-") as root:
+        trees: dict[int, Any] = {}
+        took: dict[str, float] = {}
+        try:
+            for size in sizes:
+                trees[size] = pymerkle.SqliteTree(str(Path(root) / f"{size}.db"))
+                started = time.perf_counter()
+                trees[size].append_entries(_ENTRY + str(i).encode() for i in range(size))
+                took[f"pymerkle SQLite build (append_entries, one transaction) @{size}"] = (
+                    time.perf_counter() - started
+                )
+            yield trees, took
+        finally:
+            for tree in trees.values():
+                tree.close()
+
+
 def _indices(size: int, seed: int = 0) -> list[int]:
     rng = random.Random(f"{size}/{seed}")
     return [rng.randrange(size) for _ in range(PROOFS)]
@@ -209,6 +236,20 @@ async def stored_proofs(
         ),
         f"consistency, from PostgreSQL{label}: ours": await _per_op_us_async(
             lambda i: queries.consistency_proof(half, size)
+        ),
+    }
+
+
+def sqlite_proofs(peer: Any, size: int, seed: int) -> dict[str, float]:
+    """µs per proof of pymerkle's durable tree, timed as ours from PostgreSQL: the same leaves
+    (1-based there), after the same warm-up, with its subtree cache as it stands (default)."""
+    at, half = _indices(size, seed), size // 2
+    return {
+        "inclusion, durable: pymerkle SQLite": _per_op_us(
+            lambda i: peer.prove_inclusion(at[i] + 1, size)
+        ),
+        "consistency, durable: pymerkle SQLite": _per_op_us(
+            lambda i: peer.prove_consistency(half, size)
         ),
     }
 
@@ -268,15 +309,20 @@ async def measure(db_url: str, times: int, leaves: int) -> dict[str, list[float]
                 add(memory_proofs(ours, peer, size), f" @{size}")
         store = await _copy_log(pool, ours, [s for size in SIZES for s in (size // 2, size)])
         queries = EvidenceQueries(store, [])
-        uncached = EvidenceQueries(store, [], cached_checkpoints=0, cached_nodes=0)
+        uncached = EvidenceQueries(store, [], cached_checkpoints=0, cached_nodes=0, pinned_bytes=0)
         try:
-            for size in SIZES:
-                # Warm PostgreSQL's buffers and the service's caches as a live log's are: the
-                # repetitions then ask for other leaves (their lower subtrees are not cached).
-                await stored_proofs(queries, size, seed=-1)
-                for rep in range(times):
-                    add(await stored_proofs(queries, size, rep), f" @{size}")
-                    add(await stored_proofs(uncached, size, rep, ", uncached"), f" @{size}")
+            with sqlite_trees(SIZES) as (durable, took):
+                add(took)
+                for size in SIZES:
+                    # Warm PostgreSQL's buffers and the service's caches as a live log's are,
+                    # and pymerkle's file pages and subtree cache the same way: the repetitions
+                    # then ask for other leaves (their lower subtrees are not cached).
+                    await stored_proofs(queries, size, seed=-1)
+                    sqlite_proofs(durable[size], size, seed=-1)
+                    for rep in range(times):
+                        add(await stored_proofs(queries, size, rep), f" @{size}")
+                        add(await stored_proofs(uncached, size, rep, ", uncached"), f" @{size}")
+                        add(sqlite_proofs(durable[size], size, rep), f" @{size}")
         finally:
             await pool.execute(f"DROP SCHEMA {store.schema} CASCADE")
         for _ in range(times):
@@ -290,12 +336,32 @@ def _ratio(samples: dict[str, list[float]], slow: str, fast: str) -> list[float]
     return [s / f for s, f in zip(samples[slow], samples[fast], strict=True)]
 
 
+def _proof_ratios(samples: dict[str, list[float]], kind: str, size: int, cmd: str) -> list[Figure]:
+    """pymerkle's time ÷ ours, like for like (memory vs memory, durable vs durable), and ours as
+    served against pymerkle in memory, a reference only (a database round trip against none)."""
+    memory, served = f"{kind}, in memory: ours @{size}", f"{kind}, from PostgreSQL: ours @{size}"
+    pairs = (
+        (f"{kind}, in memory @{size}: pymerkle time / ours", f"{kind}: pymerkle @{size}", memory),
+        (
+            f"{kind}, durable @{size}: pymerkle SQLite time / ours from PostgreSQL",
+            f"{kind}, durable: pymerkle SQLite @{size}",
+            served,
+        ),
+        (
+            f"{kind}, from PostgreSQL @{size}: pymerkle in-memory time / ours (reference)",
+            f"{kind}: pymerkle @{size}",
+            served,
+        ),
+    )
+    return [Figure(name, "ratio", _ratio(samples, peer, ours), cmd) for name, peer, ours in pairs]
+
+
 def figures(samples: dict[str, list[float]], leaves: int) -> list[Figure]:
     cmd = f"make bench  # bench.evidence_log, {leaves} leaves per append run, {PROOFS} proofs"
     out = [
         Figure(name, "ratio" if "/" in name else "leaves/s", xs, cmd)
         for name, xs in samples.items()
-        if "append" in name or "SHA" in name
+        if ("append" in name or "SHA" in name) and "@" not in name
     ]
     out.append(
         Figure(
@@ -307,22 +373,10 @@ def figures(samples: dict[str, list[float]], leaves: int) -> list[Figure]:
     )
     for name, xs in samples.items():
         if "@" in name:
-            out.append(Figure(name, "µs", xs, cmd))
+            out.append(Figure(name, "s" if "build" in name else "µs", xs, cmd))
     for size in SIZES:
         for kind in ("inclusion", "consistency"):
-            peer = f"{kind}: pymerkle @{size}"
-            for ours in (
-                f"{kind}, in memory: ours @{size}",
-                f"{kind}, from PostgreSQL: ours @{size}",
-            ):
-                out.append(
-                    Figure(
-                        f"{ours.replace(': ours', '')}: pymerkle time / ours",
-                        "ratio",
-                        _ratio(samples, peer, ours),
-                        cmd,
-                    )
-                )
+            out += _proof_ratios(samples, kind, size, cmd)
     big = SIZES[-1]
     out.append(
         Figure(
