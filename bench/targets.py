@@ -178,6 +178,21 @@ TARGETS = (
         200,
         "",
     ),
+    Target(
+        "no service above 200 MB RSS after 100,000 notes (soak's slope, projected)",
+        "RSS projected to 100,000 notes",
+        AT_MOST,
+        200,
+        "the slope of the soak's second half, carried on to 100,000 notes: see the soak's table",
+    ),
+    Target(
+        "memory flat in steady state: ≤ 1 MiB per 1,000 notes (soak, second half)",
+        "RSS growth per 1,000 notes, second half",
+        AT_MOST,
+        1.0,
+        "a slope this steep would pass 200 MB before 100,000 notes: look for what is kept "
+        "per note (tracemalloc, comparing snapshots between batches)",
+    ),
 )
 
 
@@ -251,13 +266,12 @@ NOTES = [
     "CPU per lifecycle: user + system CPU time of each service process (/proc) over a run, "
     "divided by the lifecycles completed (replicas summed). PostgreSQL's and NATS's CPU is not "
     "in it.",
-    "Memory: scaled down. 100,000 notes at the measured lifecycle rate would take hours; the "
-    "figures are after every lifecycle this run completed on the single-replica stack (see the "
-    "figure names and the table of RSS after each run). 'RSS growth per 1,000 notes over the "
-    "half-load runs' compares the RSS after the first and the last of the open-loop runs at "
+    "Memory in the whole-system section: the figures are after every lifecycle this run "
+    "completed on the single-replica stack (see the figure names and the table of RSS after "
+    "each run). 'RSS growth per 1,000 notes over the half-load runs' compares the RSS after the first and the last of the open-loop runs at "
     "the same load, once the max-load runs have grown pools and caches; with a few hundred "
     "notes it is an estimate of the slope, not a proof of flatness, and glibc's allocator "
-    "rarely returns freed memory, so RSS lags the live heap.",
+    "rarely returns freed memory, so RSS lags the live heap. The soak below runs thousands.",
     "Evidence log: durable appends go through the service's `LogWriter.commit` in batches of "
     "500 (its default batch size): leaves, subtree hashes, a signed checkpoint and the "
     "announcements in one transaction. Proofs 'from PostgreSQL' are the service's own query "
@@ -295,6 +309,12 @@ NOTES = [
     "have their leaves. 'notes' worth' counts 20 events per note, about what one whole "
     "lifecycle appends over drafting, identity and signing, so 100,000 events stand for 5,000 "
     "notes, not 100,000: 100,000 notes would be 2,000,000 events, well over half an hour of "
-    "anchoring here. Drafting, identity and signing are measured only in the whole-system "
-    "section (a few hundred real notes).",
+    "anchoring here.",
+    "Soak (a separate run, `python -m bench --only soak`, merged into this file): batches of "
+    "24 user pairs through whole lifecycles, one after the other, against the single-replica "
+    "stack until the notes asked for have completed, RSS of every service process from /proc "
+    "after each batch. The growth per 1,000 notes is the least-squares slope over the second "
+    "half of the batches (once pools and caches have grown to their size); 'projected to "
+    "100,000 notes' carries the last RSS on at that slope. 1 MiB per 1,000 notes is the "
+    "flatness limit: steeper, a service would pass 200 MB before 100,000 notes.",
 ]
