@@ -266,12 +266,13 @@ NOTES = [
     "CPU per lifecycle: user + system CPU time of each service process (/proc) over a run, "
     "divided by the lifecycles completed (replicas summed). PostgreSQL's and NATS's CPU is not "
     "in it.",
-    "Memory in the whole-system section: the figures are after every lifecycle this run "
-    "completed on the single-replica stack (see the figure names and the table of RSS after "
-    "each run). 'RSS growth per 1,000 notes over the half-load runs' compares the RSS after the first and the last of the open-loop runs at "
-    "the same load, once the max-load runs have grown pools and caches; with a few hundred "
-    "notes it is an estimate of the slope, not a proof of flatness, and glibc's allocator "
-    "rarely returns freed memory, so RSS lags the live heap. The soak below runs thousands.",
+    "Memory in the whole-system section: the figures are after every lifecycle this run completed"
+    " on the single-replica stack (see the figure names and the table of RSS after each run). "
+    "'RSS growth per 1,000 notes over the half-load runs' compares the RSS after the first and "
+    "the last of the open-loop runs at the same load, once the max-load runs have grown pools and"
+    " caches; with a few hundred notes it is an estimate of the slope, not a proof of flatness, "
+    "and glibc's allocator rarely returns freed memory, so RSS lags the live heap. The soak below"
+    " runs thousands.",
     "Evidence log: durable appends go through the service's `LogWriter.commit` in batches of "
     "500 (its default batch size): leaves, subtree hashes, a signed checkpoint and the "
     "announcements in one transaction. Proofs 'from PostgreSQL' are the service's own query "
