@@ -46,6 +46,9 @@ _LEAF_COLUMNS = (
 )
 
 
+_LEAF_COLUMNS_NO_EVENT = _LEAF_COLUMNS.removesuffix(", event") + ", ''::bytea AS event"
+
+
 def _leaf(row: asyncpg.Record) -> StoredLeaf:
     return StoredLeaf(*(row[c] for c in _LEAF_COLUMNS.split(", ")))
 
@@ -227,11 +230,15 @@ class LogStore:
         )
         return [_leaf(r) for r in rows]
 
-    async def leaves_page(self, conn: Connection, start: int, limit: int) -> list[StoredLeaf]:
+    async def leaves_page(
+        self, conn: Connection, start: int, limit: int, *, with_events: bool = True
+    ) -> list[StoredLeaf]:
         """`leaves_from`, for reading the whole log (the audit): each leaf from its row's
-        values in column order, which is `StoredLeaf`'s field order."""
+        values in column order, which is `StoredLeaf`'s field order. Without events, each
+        leaf's `event` is empty: the largest column, needless to a reader with another copy."""
+        columns = _LEAF_COLUMNS if with_events else _LEAF_COLUMNS_NO_EVENT
         rows = await conn.fetch(
-            f"SELECT {_LEAF_COLUMNS} FROM {self.schema}.leaves WHERE leaf_index >= $1 "
+            f"SELECT {columns} FROM {self.schema}.leaves WHERE leaf_index >= $1 "
             "ORDER BY leaf_index LIMIT $2",
             start,
             limit,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.evidence.audit.canonical import canonical_of, decode_json
-from services.evidence.audit.store_checks import ServiceData, StoredEvent
+from services.evidence.audit.store_checks import ServiceData, StoredEvent, published_documents
 from services.evidence.audit.stream import StreamClient
 from services.evidence.audit.stream import read_stream as read_stream
 from services.evidence.domain.proofs import Node
@@ -87,19 +87,31 @@ async def read_service(
     # committed before the store is read (else a new event would look inserted or deleted).
     relayed = await relay_position(pool, schema, service)
     bodies = await read_stream(nc, naming, service) if nc else None
-    return ServiceData(service, await read_events(pool, schema), relayed, bodies)
+    events = await read_events(pool, schema)
+    if bodies is None:
+        return ServiceData(service, events, relayed, None, None)
+    # Matched now, so that the raw copies (as many as the events) are let go before the checks.
+    published, order = published_documents(bodies, events)
+    return ServiceData(service, events, relayed, published, order)
 
 
 async def read_log(
-    pool: asyncpg.Pool, schema: str, on_snapshot: Callable[[], None] = lambda: None
+    pool: asyncpg.Pool,
+    schema: str,
+    on_snapshot: Callable[[], None] = lambda: None,
+    *,
+    with_events: bool = True,
 ) -> LogData:
-    """The log as of one snapshot; `on_snapshot` is called once that snapshot is taken."""
+    """The log as of one snapshot; `on_snapshot` is called once that snapshot is taken.
+    `with_events`: each leaf's copy of its event's bytes, the witness of last resort when the
+    streams are not read (else each leaf's `event` is left empty)."""
     log = LogStore(schema)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
-        leaves = page = await log.leaves_page(conn, 0, PAGE)
+        leaves = page = await log.leaves_page(conn, 0, PAGE, with_events=with_events)
         on_snapshot()  # a repeatable-read transaction's snapshot is its first query's
         while len(page) == PAGE:
-            page = await log.leaves_page(conn, leaves[-1].index + 1, PAGE)
+            start = leaves[-1].index + 1
+            page = await log.leaves_page(conn, start, PAGE, with_events=with_events)
             leaves += page
         nodes = {
             Node(r["level"], r["node_index"]): bytes(r["hash"])

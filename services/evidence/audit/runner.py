@@ -134,7 +134,12 @@ class Audit:
         self, read_services: Callable[[], None], reads: list[asyncio.Task[ServiceData | None]]
     ) -> None:
         evidence_pool = await self.pool("evidence")
-        log = await read_log(evidence_pool, self.settings.schema_for("evidence"), read_services)
+        log = await read_log(
+            evidence_pool,
+            self.settings.schema_for("evidence"),
+            read_services,
+            with_events=not self.options.read_jetstream,  # the streams are the witness then
+        )
         # Every read finishes before the checks hold the event loop: a stream's consumer left
         # without a fetch for a minute (a big log's checks) is deleted by the server.
         services = await asyncio.gather(*reads)

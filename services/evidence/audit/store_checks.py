@@ -56,7 +56,8 @@ class ServiceData:
     name: str
     events: list[StoredEvent]
     relay_position: int
-    bodies: list[bytes] | None  # every message on the service's stream, None if unread
+    published: Published | None  # None if the stream was not read
+    published_order: list[str] | None  # the event ids in order of first appearance on it
 
 
 def _commits_to(leaf: StoredLeaf, body: bytes, known: Mapping[int, bytes]) -> bool:
@@ -147,13 +148,9 @@ def check_service(
     """`commitments`: those `check_leaves` already decoded, by leaf index (others are decoded)."""
     known = commitments or {}
     summary = ServiceSummary(events=len(data.events))
-    # What the relay published of each stored event is exactly its canonical bytes: compared as
-    # bytes, as the leaf's commitment is.
-    stored = {e.event_id: e.body for e in data.events}
-    published, order = (
-        published_documents(data.bodies, stored) if data.bodies is not None else (None, None)
-    )
-    findings = _check_sequence(data) + _check_order(data, order)
+    published = data.published
+    stored = {e.event_id for e in data.events}
+    findings = _check_sequence(data) + _check_order(data, data.published_order)
     anchored_max = max((e.position for e in data.events if e.event_id in leaves), default=0)
     for event in data.events:
         event_id = event.event_id
@@ -180,7 +177,7 @@ def check_service(
                 summary.pending += 1
             continue
         summary.anchored += 1
-        body = stored[event_id]
+        body = event.body  # its canonical bytes: what its leaf commits to, what was published
         fields_match = (
             leaf.event_type == event.event_type
             and str(leaf.stream_id) == event.stream_id
@@ -202,7 +199,7 @@ def check_service(
             )
     if published is not None:
         summary.on_jetstream = len(published)
-        for event_id in published.keys() - stored.keys() - leaves.keys():
+        for event_id in published.keys() - stored - leaves.keys():
             findings.append(
                 Finding(
                     EVENT_DELETED, f"{data.name} event {event_id}", "published, gone from the store"
@@ -215,10 +212,11 @@ _EVENT_ID_KEY = b'"event_id":"'
 
 
 def published_documents(
-    bodies: Sequence[bytes], stored: Mapping[str, bytes]
+    bodies: Sequence[bytes], stored: Sequence[StoredEvent]
 ) -> tuple[Published, list[str]]:
     """First copy of each event on a stream, by the event id in its body, and the order of
-    first appearance. `stored`: the canonical bytes of each stored event, by event id.
+    first appearance. `stored`: the service's stored events, whose canonical bytes are what the
+    relay publishes (so the copies compare with them as bytes).
 
     A body is parsed only to find its event id when it is not byte for byte the stored event it
     names: one that is, is the canonical encoding of a document with that id, so parsing it would
@@ -227,9 +225,10 @@ def published_documents(
     which a quote is escaped).
     """
     first: Published = {}
+    canonical = {e.event_id: e.body for e in stored}
     for body in bodies:
         named = _named_event_id(body)
-        if (same := stored.get(named)) is not None and same == body:
+        if (same := canonical.get(named)) is not None and same == body:
             first.setdefault(named, same)  # the same bytes; one copy of them is kept
         elif (event_id := _parsed_event_id(body)) is not None:
             first.setdefault(event_id, body)

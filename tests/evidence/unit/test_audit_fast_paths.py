@@ -231,7 +231,8 @@ def _reference_published(bodies: list[bytes]) -> tuple[dict[str, bytes], list[st
 
 def test_stream_copies_are_matched_to_events_as_parsing_them_would() -> None:
     docs = [{"event_id": str(uuid.uuid4()), "actor": "a", "payload": {"n": i}} for i in range(4)]
-    stored = {d["event_id"]: canonical_bytes(d) for d in docs}
+    now = datetime.now(UTC)
+    stored = [StoredEvent(1, d["event_id"], "T", "s", 1, now, canonical_bytes(d)) for d in docs]
     a, b, c, d = (canonical_bytes(x) for x in docs)
     forged = canonical_bytes({**docs[1], "payload": {"n": 99}})  # names b, differs from it
     other = canonical_bytes({**docs[2], "event_id": docs[3]["event_id"]})  # names d
@@ -259,7 +260,8 @@ def _sequence_reference(data: ServiceData) -> list[tuple[str, str, str]]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(1, 4)), max_size=12))
 def test_versions_are_checked_as_sorting_them_would(pairs: list[tuple[str, int]]) -> None:
-    data = ServiceData("drafting", [_event(i + 1, s, v) for i, (s, v) in enumerate(pairs)], 0, None)
+    events = [_event(i + 1, s, v) for i, (s, v) in enumerate(pairs)]
+    data = ServiceData("drafting", events, 0, None, None)
     found = _check_sequence(data)
     expected = _sequence_reference(data)
     assert [(f.subject, f.detail) for f in found] == [
