@@ -321,6 +321,7 @@ NOTES = [
     "slope is: tracemalloc snapshots of the four services in one process, 720 notes apart "
     "after 192 of warm-up, put ~320 KiB of the growth (~450 bytes a note, about the slope) "
     "in strings that pydantic-core's JSON parser keeps in its string cache while validating "
-    "commands; that cache is bounded (16,384 entries), so the growth stops once it is full, "
-    "and no other site grew by more than 30 KiB.",
+    "commands; that cache is bounded (16,384 entries: validating unique strings, its memory "
+    "levels off at ~1.4 MiB), so the growth stops once it is full and the projection is an "
+    "upper bound; no other site grew by more than 30 KiB.",
 ]
