@@ -21,6 +21,18 @@ class Deposited(CommandModel):
     balance: Decimal
 
 
+class Identify(CommandModel):
+    id_number: str
+
+
+def test_a_request_value_is_not_kept_by_the_json_parser() -> None:
+    # A cached value comes back as the very same string object on the next parse.
+    data = b'{"id_number": "11010519491231002X"}'
+    first, second = Identify.model_validate_json(data), Identify.model_validate_json(data)
+    assert first.id_number == second.id_number
+    assert first.id_number is not second.id_number
+
+
 async def deposit(request: Deposit) -> Deposited:
     if request.amount > 100:
         raise CommandRejected(
