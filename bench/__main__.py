@@ -32,7 +32,7 @@ def _args() -> argparse.Namespace:
     parser.add_argument(
         "--audit-events",
         type=lambda s: [int(x) for x in s.split(",")],
-        default=[50_000],
+        default=[50_000, 500_000],
         help="drafting events per audit namespace (the log's own events double the total)",
     )
     parser.add_argument(

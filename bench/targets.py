@@ -29,16 +29,18 @@ TARGETS = (
         "1 replica each, max load: events/s ÷ substrate ceiling",
         AT_LEAST,
         0.5,
-        "CPU in the service processes, not the substrate: see 'CPU of … per lifecycle' (about "
-        "0.2–0.3 CPU-s per lifecycle of ~20 events over the four processes, where the ceiling "
-        "needs ~1 CPU-ms per event) and the whole-system profile: most of it is per-message "
-        "Python overhead (event loop and socket calls, asyncpg, nats-py, FastStream) of ~20 "
-        "commands, polls and ~20 events each consumed by evidence and other services; then PIL "
-        "decoding the face photo and the handwriting PNGs. On 2 cores the services, PostgreSQL, "
-        "NATS and the driver saturate the CPU at a few lifecycles/s. A closer ratio needs less "
-        "work per message (batching, fewer round trips), not a faster substrate. Evidence now "
-        "batches what arrives within 100 ms (before: one batch, one signed checkpoint and one "
-        "transaction per message under a trickle; ~2.5 × its CPU per lifecycle at half load)",
+        "CPU in the service processes, not the substrate: see 'CPU of … per lifecycle' (~75 "
+        "CPU-ms per lifecycle of ~20 events over the four processes; at half the ceiling, ~65 "
+        "lifecycles/s, the 2 cores would allow ~30 ms per lifecycle for everything: services, "
+        "PostgreSQL, NATS and the driver) and the whole-system profile: per-message Python "
+        "overhead (event loop and socket calls, asyncpg, nats-py, FastStream) of ~20 commands "
+        "and ~20 events, each event consumed by evidence and other services; then PIL decoding "
+        "the face photo and the handwriting PNGs. Cut so far: FastStream's per-message context "
+        "injection (a worker thread per message), unexported OpenTelemetry spans, the ordered "
+        "consumer's three round trips (one now), the driver's polling, the seal's redraw "
+        "(~100 → ~75 CPU-ms per lifecycle). What is left is of the same kind: a command path "
+        "without FastStream (~20 % of identity's CPU, ~10 % of signing's), uvloop (~6 % in a "
+        "trial), fewer statements per evidence batch",
     ),
     Target(
         "whole system events/s ≥ 0.5 × substrate ceiling (3 replicas of signing, evidence)",
@@ -294,11 +296,9 @@ NOTES = [
     "replays all of them (`run_audit`, what `jietiao audit` runs, reading JetStream too). "
     "The raw rate is the `rfc8785` package's (the reference RFC 8785 implementation) + "
     "SHA-256 over the same kind of documents; 'canonical_bytes' is the project's own path, "
-    "which takes the C json encoder when it gives the same bytes. 10^6 events do not fit "
-    "the 15-minute budget (setting them up, relay + anchoring, took ~10 minutes here, then "
-    "three audits): the '@500,000' rows (500,000 drafting events + the log's own = "
-    "1,000,250 events) come from a separate run of `python -m bench --only audit "
-    "--audit-events 500000`, merged into this file; its command and time say so. The audit "
+    "which takes the C json encoder when it gives the same bytes. Two sizes: 50,000 and "
+    "500,000 drafting events, 100,025 and 1,000,250 events with the log's own; setting up "
+    "the larger one (relay + anchoring) takes a few minutes, its 'setup' says how long. The audit "
     "holds every store, stream and the log in memory at once; it lets each stream's raw "
     "copies go once they are matched to the store: ~4.2 GB RSS at 10^6 events (was ~6.3 GB). "
     "Python's cycle collector is off while it runs (it rescanned millions of long-lived "
