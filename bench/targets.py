@@ -290,7 +290,7 @@ NOTES = [
     "a database round trip against none is not the same operation. pymerkle's check "
     "verifies a bare path, ours verifies the whole receipt (JSON, entry, salted commitment, "
     "path, Ed25519 checkpoint signature).",
-    "Replay audit: scaled down. A namespace of N drafting events (streams of 100 "
+    "Replay audit: a namespace of N drafting events (streams of 100 "
     "NoteTermsAmended), relayed to JetStream with the service's relay and anchored with the "
     "service's log writer, doubles with the log's own EvidenceAnchored events; the audit "
     "replays all of them (`run_audit`, what `jietiao audit` runs, reading JetStream too). "
@@ -318,11 +318,11 @@ NOTES = [
     "after each batch. The growth per 1,000 notes is the least-squares slope over the second "
     "half of the batches (once pools and caches have grown to their size); 'projected to "
     "100,000 notes' carries the last RSS on at that slope. 1 MiB per 1,000 notes is the "
-    "flatness limit: steeper, a service would pass 200 MB before 100,000 notes. What the "
-    "slope is: tracemalloc snapshots of the four services in one process, 720 notes apart "
-    "after 192 of warm-up, put ~320 KiB of the growth (~450 bytes a note, about the slope) "
-    "in strings that pydantic-core's JSON parser keeps in its string cache while validating "
-    "commands; that cache is bounded (16,384 entries: validating unique strings, its memory "
-    "levels off at ~1.4 MiB), so the growth stops once it is full and the projection is an "
-    "upper bound; no other site grew by more than 30 KiB.",
+    "flatness limit: steeper, a service would pass 200 MB before 100,000 notes. The slope "
+    "before: tracemalloc snapshots of the four services in one process, 720 notes apart, "
+    "put nearly all of it (~450 bytes a note) in command values that pydantic-core's JSON "
+    "parser kept in its process-wide string cache (bounded, 16,384 entries, ~1.4 MiB); "
+    "command models now cache keys only (values are ID numbers, names, phones), and "
+    "drafting's and signing's slopes went to ~0. Identity's is a step of ~0.7 MiB late in "
+    "the run (see the table), not a steady climb; the projection treats it as one.",
 ]
