@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -96,28 +95,34 @@ def format_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-class _NotPlainJson(Exception):  # noqa: N818 - control flow inside the fast path only
-    pass
+class NotPlainJson(Exception):  # noqa: N818 - control flow inside the fast paths only
+    """A number that JCS writes otherwise than the `json` encoder: a float, an inexact int."""
 
 
 def _no_float(text: str) -> float:
-    raise _NotPlainJson  # JCS writes floats as ECMAScript does, `json` as `repr` does
+    raise NotPlainJson  # JCS writes floats as ECMAScript does, `json` as `repr` does
 
 
 def _exact_int(text: str) -> int:
     value = int(text)
     if -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:
         return value
-    raise _NotPlainJson  # the `rfc8785` package refuses these; so must we
+    raise NotPlainJson  # the `rfc8785` package refuses these; so must we
 
 
 _MAX_EXACT_INT = 2**53 - 1
-_SORTED_COMPACT = json.JSONEncoder(
+SORTED_COMPACT = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
-_PLAIN_JSON = json.JSONDecoder(parse_float=_no_float, parse_int=_exact_int)
-# Above U+FFFF, code-point order (`sort_keys`) and JCS's UTF-16 order of keys can differ.
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# Decodes plain JSON only: raises NotPlainJson at a float or an inexact integer.
+PLAIN_JSON = json.JSONDecoder(parse_float=_no_float, parse_int=_exact_int)
+
+
+def has_astral(text: str) -> bool:
+    """Above U+FFFF, code-point order (`sort_keys`) and JCS's UTF-16 order of keys can differ.
+    UTF-16 takes two units for each such character and one for any other: a count, cheaper
+    than searching the text. Raises UnicodeEncodeError at a lone surrogate."""
+    return not text.isascii() and len(text.encode("utf-16-le")) != 2 * len(text)
 
 
 def canonical_bytes(document: Mapping[str, Any]) -> bytes:
@@ -131,10 +136,10 @@ def canonical_bytes(document: Mapping[str, Any]) -> bytes:
     also raises what it raises. Five times cheaper on our events, and the same bytes.
     """
     try:
-        text = _SORTED_COMPACT.encode(document)
-        if not _ASTRAL.search(text) and _PLAIN_JSON.decode(text) == document:
+        text = SORTED_COMPACT.encode(document)
+        if not has_astral(text) and PLAIN_JSON.decode(text) == document:
             return text.encode()
-    except (ValueError, TypeError, _NotPlainJson):  # UnicodeEncodeError: a lone surrogate
+    except (ValueError, TypeError, NotPlainJson):  # UnicodeEncodeError: a lone surrogate
         pass
     encoded: bytes = rfc8785.dumps(document)
     return encoded

@@ -14,37 +14,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from shared.events import canonical_bytes
-
-_MAX_EXACT_INT = 2**53 - 1
-
-
-class _NotPlainError(Exception):
-    pass
-
-
-def _no_float(text: str) -> float:
-    raise _NotPlainError  # JCS writes floats as ECMAScript does, `json` as `repr` does
-
-
-def _exact_int(text: str) -> int:
-    value = int(text)
-    if -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:
-        return value
-    raise _NotPlainError
-
-
-_PLAIN = json.JSONDecoder(parse_float=_no_float, parse_int=_exact_int)
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
+from shared.events import PLAIN_JSON, SORTED_COMPACT, NotPlainJson, canonical_bytes, has_astral
 
 
 def decode_json(text: str) -> tuple[Any, bool]:
     """`json.loads(text)`, and whether the value is plain JSON (no float, no inexact integer)."""
     try:
-        return _PLAIN.decode(text), True
-    except _NotPlainError:
+        return PLAIN_JSON.decode(text), True
+    except NotPlainJson:
         return json.loads(text), False
 
 
@@ -52,17 +29,10 @@ def canonical_of(document: Mapping[str, Any], plain: bool) -> bytes:
     """`canonical_bytes(document)`; `plain` only if every value in it is a str (str keys), a
     bool, None, an int within ±(2**53 - 1), or a list or dict of those."""
     if plain:
-        text = _ENCODER.encode(document)
+        text = SORTED_COMPACT.encode(document)
         try:
-            if text.isascii() or not _has_astral(text):
+            if not has_astral(text):
                 return text.encode()
         except UnicodeEncodeError:  # a lone surrogate: `rfc8785` decides
             pass
     return canonical_bytes(document)
-
-
-def _has_astral(text: str) -> bool:
-    """Above U+FFFF, code-point order (`sort_keys`) and JCS's UTF-16 order of keys can differ.
-    UTF-16 takes two units for each such character and one for any other: a count, cheaper
-    than searching the text."""
-    return len(text.encode("utf-16-le")) != 2 * len(text)
