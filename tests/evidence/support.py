@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 import asyncpg
 import nats
 
+from services.evidence.domain.batch import Incoming
 from services.evidence.domain.note import Signer
 from services.evidence.ingest import AnchorLoop
 from services.evidence.settings import dev_signer
 from services.evidence.writer import LogWriter
 from shared.bus.relay import OutboxRelay
 from shared.config import SERVICES, Settings
-from shared.events import Envelope
+from shared.events import Envelope, canonical_bytes
 from shared.store import EventStore
 from shared.subjects import Naming
 from tests.shared.sample_events import SampleDeposited, SampleOpened
@@ -121,3 +122,19 @@ async def anchor_everything(pool: asyncpg.Pool, nc: nats.NATS, settings: Setting
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("the log did not catch up")
             await asyncio.sleep(0.2)
+
+
+def incoming(events: list[Envelope], source: str = "drafting") -> list[Incoming]:
+    """Events as the anchor loop hands them to the log writer."""
+    return [
+        Incoming(
+            source=source,
+            event_id=str(e.event_id),
+            event_type=e.event_type,
+            stream_id=str(e.stream_id),
+            version=e.version,
+            note_id=None,
+            event_bytes=canonical_bytes(e.document()),
+        )
+        for e in events
+    ]

@@ -15,24 +15,12 @@ from services.evidence.domain.merkle import verify_consistency, verify_inclusion
 from services.evidence.queries import EvidenceQueries
 from services.evidence.writer import LogWriter
 from shared.config import Settings
-from shared.events import canonical_bytes
 from shared.store import EventStore
-from tests.evidence.support import ORIGIN, evidence_store, note_events, signer
+from tests.evidence.support import ORIGIN, evidence_store, incoming, note_events, signer
 
 
 def _incoming(count: int) -> list[Incoming]:
-    return [
-        Incoming(
-            source="drafting",
-            event_id=str(e.event_id),
-            event_type=e.event_type,
-            stream_id=str(e.stream_id),
-            version=e.version,
-            note_id=None,
-            event_bytes=canonical_bytes(e.document()),
-        )
-        for e in note_events(uuid.uuid4(), count)
-    ]
+    return incoming(note_events(uuid.uuid4(), count))
 
 
 def _reference(store: EventStore) -> EvidenceQueries:

@@ -7,7 +7,6 @@ import uuid
 
 import asyncpg
 
-from services.evidence.domain.batch import Incoming
 from services.evidence.domain.checkpoint import parse_checkpoint
 from services.evidence.domain.merkle import verify_consistency
 from services.evidence.domain.note import Signer, open_note
@@ -16,24 +15,8 @@ from services.evidence.domain.tree import MemoryTree
 from services.evidence.queries import EvidenceQueries
 from services.evidence.writer import LogWriter
 from shared.config import Settings
-from shared.events import canonical_bytes
 from shared.store import EventStore
-from tests.evidence.support import ORIGIN, evidence_store, note_events, signer
-
-
-def incoming(store_events: list, source: str = "drafting") -> list[Incoming]:
-    return [
-        Incoming(
-            source=source,
-            event_id=str(e.event_id),
-            event_type=e.event_type,
-            stream_id=str(e.stream_id),
-            version=e.version,
-            note_id=None,
-            event_bytes=canonical_bytes(e.document()),
-        )
-        for e in store_events
-    ]
+from tests.evidence.support import ORIGIN, evidence_store, incoming, note_events, signer
 
 
 async def test_batches_become_leaves_a_tree_and_consistent_checkpoints(
