@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from bench.common import Figure, rss_mib
 from bench.lifecycle import run_lifecycles
 from bench.stack import running_stack
-from bench.system import ONE_EACH, _settings
+from bench.system import ONE_EACH, bench_settings
 
 TARGET_NOTES = 100_000
 
@@ -26,7 +26,7 @@ class Soak:
 
 
 async def measure(db_url: str, nats_url: str, notes: int, pairs: int) -> Soak:
-    settings = _settings(db_url, nats_url)
+    settings = bench_settings(db_url, nats_url)
     soak = Soak(asked=notes)
     async with running_stack(settings, ONE_EACH) as stack:
         done = 0

@@ -130,7 +130,7 @@ async def _open(
     return measured
 
 
-def _settings(db_url: str, nats_url: str) -> Settings:
+def bench_settings(db_url: str, nats_url: str) -> Settings:
     return Settings(
         database_url=db_url,
         nats_url=nats_url,
@@ -152,7 +152,7 @@ class SystemResults:
 async def measure(db_url: str, nats_url: str, pairs: int, times: int) -> SystemResults:
     urls = (db_url, nats_url)
     memory = Memory()
-    settings = _settings(*urls)
+    settings = bench_settings(*urls)
     async with running_stack(settings, ONE_EACH) as stack:
         warm = await run_lifecycles(settings, 2)  # first keys, first connections
         memory.sample(stack, warm.completed)
@@ -160,7 +160,7 @@ async def measure(db_url: str, nats_url: str, pairs: int, times: int) -> SystemR
         rate = statistics.median(closed.samples["lifecycles/s"]) / 2
         memory.steady_from = len(memory.notes)
         half = await _open(settings, rate, times, memory, stack)
-    settings = _settings(*urls)
+    settings = bench_settings(*urls)
     # Eight processes with the default pool of 10 each and the substrate run come close to a
     # server's 100 connections; with 4 each a signing replica starved (timeouts), 8 is enough.
     async with running_stack(settings, THREE, env={"JIETIAO_DB_POOL_MAX": "8"}) as stack:
@@ -277,7 +277,7 @@ def memory_figures(memory: Memory) -> list[Figure]:
 async def profile(db_url: str, nats_url: str, pairs: int) -> list[str]:
     """The four services in this one process under pyinstrument while `pairs` lifecycles run:
     where their CPU goes (processes in production; here they share one interpreter)."""
-    settings = _settings(db_url, nats_url)
+    settings = bench_settings(db_url, nats_url)
     configure_logging(settings)  # the services' own debug lines would flood the bench's output
     await prepare(settings)
     processes = [ServiceProcess(load_service(name), settings) for name in ONE_EACH]
