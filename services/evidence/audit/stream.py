@@ -26,6 +26,11 @@ BATCH = 10_000
 EXPIRES_SECONDS = 2.0  # a batch cut short by the stream's end ends this long after its last
 # Status codes a pull request ends with when the stream has nothing more (for now).
 _NOTHING_MORE = (b"404", b"408")
+# A consumer just created in a cluster answers once its leader's interest has reached the server
+# this client is on (again after its leader moves, a node having failed): until then a pull finds
+# no responder. How long to keep asking before that is an error.
+_NO_RESPONDER = b"503"
+SETTLE_SECONDS = 10.0
 
 RawSink = Callable[[bytes, bytes, bytes | None], None]  # reply, payload, raw header block
 
@@ -145,6 +150,8 @@ async def read_stream(nc: StreamClient, naming: Naming, service: str) -> list[by
 
 async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull, last: int) -> None:
     seq = 0
+    loop = asyncio.get_running_loop()
+    settled_by = loop.time() + SETTLE_SECONDS
     while seq < last:
         # No more than the stream holds up to `last` (its sequences have no gaps: deletes are
         # denied), so that the last batch is full and ends without waiting for its expiry.
@@ -159,4 +166,7 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
         if pull.status is not None:
             if pull.status in _NOTHING_MORE:
                 return
+            if pull.status == _NO_RESPONDER and not pull.received and loop.time() < settled_by:
+                await asyncio.sleep(0.1)  # nothing came: the same request again
+                continue
             raise StreamReadError(f"pull request ended with status {pull.status.decode()}")

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import nats
 import pytest
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from services.evidence.audit import AuditOptions, load, run_audit, stream
 from services.evidence.domain.checkpoint import Checkpoint
@@ -215,6 +216,35 @@ async def test_the_raw_stream_read_gives_what_nats_py_fetches(
     finally:
         await client.close()
     assert statuses == []
+
+
+async def test_the_raw_stream_read_waits_for_its_consumer_to_answer(
+    store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    # In a cluster a new consumer (or one whose leader moved) answers a little after it exists;
+    # until then a pull finds no responder (503). Here it comes into being half a second late.
+    await append_streams(store, streams=2, per_stream=3)
+    await relay(store, nc, settings, "drafting")
+    naming = Naming(settings.namespace)
+    name = naming.stream_name("drafting")
+    config = ConsumerConfig(
+        name="late", ack_policy=AckPolicy.NONE, filter_subject=naming.service_events("drafting")
+    )
+
+    async def create_late() -> None:
+        await asyncio.sleep(0.5)
+        await nc.jetstream().add_consumer(name, config=config)
+
+    pull = stream._Pull(bodies=[])
+    client = stream.StreamClient()
+    await client.connect(settings.nats_servers)
+    try:
+        async with client.raw_inbox(pull) as inbox:
+            subject = f"$JS.API.CONSUMER.MSG.NEXT.{name}.late"
+            await asyncio.gather(stream._pull_until(client, subject, inbox, pull, 6), create_late())
+    finally:
+        await client.close()
+    assert len(pull.bodies) == 6
 
 
 async def test_reordered_events_are_named(
