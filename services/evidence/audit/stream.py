@@ -31,6 +31,7 @@ _NOTHING_MORE = (b"404", b"408")
 # no responder. How long to keep asking before that is an error.
 _NO_RESPONDER = b"503"
 SETTLE_SECONDS = 10.0
+RETRY_SECONDS = 0.1
 
 RawSink = Callable[[bytes, bytes, bytes | None], None]  # reply, payload, raw header block
 
@@ -167,6 +168,6 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
             if pull.status in _NOTHING_MORE:
                 return
             if pull.status == _NO_RESPONDER and not pull.received and loop.time() < settled_by:
-                await asyncio.sleep(0.1)  # nothing came: the same request again
+                await asyncio.sleep(RETRY_SECONDS)  # nothing came: the same request again
                 continue
             raise StreamReadError(f"pull request ended with status {pull.status.decode()}")

@@ -219,10 +219,10 @@ async def test_the_raw_stream_read_gives_what_nats_py_fetches(
 
 
 async def test_the_raw_stream_read_waits_for_its_consumer_to_answer(
-    store: EventStore, nc: nats.NATS, settings: Settings
+    store: EventStore, nc: nats.NATS, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # In a cluster a new consumer (or one whose leader moved) answers a little after it exists;
-    # until then a pull finds no responder (503). Here it comes into being half a second late.
+    # until then a pull finds no responder (503). Here it comes into being while the read waits.
     await append_streams(store, streams=2, per_stream=3)
     await relay(store, nc, settings, "drafting")
     naming = Naming(settings.namespace)
@@ -230,20 +230,27 @@ async def test_the_raw_stream_read_waits_for_its_consumer_to_answer(
     config = ConsumerConfig(
         name="late", ack_policy=AckPolicy.NONE, filter_subject=naming.service_events("drafting")
     )
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
 
-    async def create_late() -> None:
-        await asyncio.sleep(0.5)
-        await nc.jetstream().add_consumer(name, config=config)
+    async def create_while_waiting(seconds: float) -> None:  # every sleep of asyncio's
+        if seconds == stream.RETRY_SECONDS:
+            if not waits:
+                await nc.jetstream().add_consumer(name, config=config)
+            waits.append(seconds)
+        await real_sleep(seconds)
 
+    monkeypatch.setattr(stream.asyncio, "sleep", create_while_waiting)
     pull = stream._Pull(bodies=[])
     client = stream.StreamClient()
     await client.connect(settings.nats_servers)
     try:
         async with client.raw_inbox(pull) as inbox:
             subject = f"$JS.API.CONSUMER.MSG.NEXT.{name}.late"
-            await asyncio.gather(stream._pull_until(client, subject, inbox, pull, 6), create_late())
+            await stream._pull_until(client, subject, inbox, pull, 6)
     finally:
         await client.close()
+    assert len(waits) == 1
     assert len(pull.bodies) == 6
 
 
