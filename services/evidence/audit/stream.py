@@ -160,8 +160,10 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
         request = {"batch": wanted, "expires": int(EXPIRES_SECONDS * 1e9)}
         pull.start(wanted)
         await nc.publish(api_subject, json.dumps(request).encode(), reply=inbox)
-        # The server answers within the request's expiry; more than that is a lost connection.
-        await asyncio.wait_for(pull.done.wait(), EXPIRES_SECONDS + 10)
+        settling = seq == 0 and loop.time() < settled_by
+        if not await _answered(pull, settling):
+            await asyncio.sleep(RETRY_SECONDS)  # nothing came: the same request again
+            continue
         if pull.received:
             seq = stream_sequence(pull.last_reply)
         if pull.status is not None:
@@ -171,3 +173,20 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
                 await asyncio.sleep(RETRY_SECONDS)  # nothing came: the same request again
                 continue
             raise StreamReadError(f"pull request ended with status {pull.status.decode()}")
+
+
+async def _answered(pull: _Pull, settling: bool) -> bool:
+    """Whether the server answered the pull just sent (else it must be sent again). It answers
+    within the request's expiry; more than that is a lost connection. While the consumer may
+    still be settling (the first pull), silence past the expiry is the consumer not yet serving:
+    a request sent while it was being created was seen answered by nothing at all."""
+    try:
+        await asyncio.wait_for(pull.done.wait(), EXPIRES_SECONDS + (1 if settling else 10))
+    except TimeoutError:
+        if not settling or pull.received:
+            if settling:  # slow, not silent: wait as long as for any other pull
+                await asyncio.wait_for(pull.done.wait(), 9)
+                return True
+            raise
+        return False
+    return True
