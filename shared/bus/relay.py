@@ -2,8 +2,13 @@
 
 The checkpoint advances only after JetStream acknowledged every message of a batch. A relay that
 dies between the two re-publishes the batch; `Nats-Msg-Id = event_id` makes JetStream drop the
-copies inside the stream's duplicate window. Only one replica relays at a time: leadership is a
-session-level advisory lock, which PostgreSQL releases when the leader's connection dies.
+copies inside the stream's duplicate window. The leader keeps its position in memory and writes
+the checkpoint at most once per `checkpoint_every` seconds (and when it stops leading): a write per
+batch was a quarter of some services' statements under load, and a relay that dies re-publishes at
+most those seconds' events, which the duplicate window (minutes) still drops.
+
+Only one replica relays at a time: leadership is a session-level advisory lock, which PostgreSQL
+releases when the leader's connection dies.
 
 A batch is pipelined, and JetStream stores it in store order even across a failover: each message
 but the first expects its predecessor to be the stream's last (`Nats-Expected-Last-Msg-Id`). A
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -55,6 +61,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         ack_timeout: float = 10.0,
+        checkpoint_every: float = 1.0,
     ) -> None:
         self.store = store
         self.js = js
@@ -64,6 +71,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.ack_timeout = ack_timeout
+        self.checkpoint_every = checkpoint_every
         # Pub acks come to one inbox of the relay's own, each to the token of its message.
         self._inbox: str | None = None
         self._acks: dict[str, asyncio.Future[None]] = {}
@@ -71,6 +79,8 @@ class OutboxRelay:
         # The leader's own checkpoint: nobody else moves it while it holds the lock, so it is
         # read once per leadership (None: read it), not once per pass.
         self._position: int | None = None
+        self._saved: int | None = None  # the checkpoint as last written
+        self._saved_at = -float("inf")  # time.monotonic() of that write
 
     async def checkpoint(self) -> int:
         position = await self.store.pool.fetchval(
@@ -82,7 +92,10 @@ class OutboxRelay:
     async def save_checkpoint(self, position: int) -> None:
         await self.store.pool.execute(
             f"INSERT INTO {self.store.schema}.relay_checkpoints (relay, position) VALUES ($1, $2) "
-            "ON CONFLICT (relay) DO UPDATE SET position = excluded.position",
+            # Never backwards: a leader that lost its lock unnoticed may still write a position
+            # its successor has passed.
+            "ON CONFLICT (relay) DO UPDATE "
+            "SET position = greatest(relay_checkpoints.position, excluded.position)",
             self.name,
             position,
         )
@@ -146,15 +159,32 @@ class OutboxRelay:
         """One pass: publish everything after the checkpoint; returns how many were published."""
         published = 0
         if self._position is None:
-            self._position = await self.checkpoint()
+            self._position = self._saved = await self.checkpoint()
         while batch := await self.store.read_all(self._position, self.batch_size):
             await self.publish(batch)
-            await self.save_checkpoint(batch[-1].global_position)
             self._position = batch[-1].global_position
             published += len(batch)
+            await self._save_if_due()
             if len(batch) < self.batch_size:
                 break  # the table's end: an append after the read wakes the leader again
         return published
+
+    async def _save_if_due(self) -> None:
+        if self._checkpoint_due_in() == 0.0:
+            await self.flush_checkpoint()
+
+    def _checkpoint_due_in(self) -> float | None:
+        """Seconds until the unwritten position is due to be written (0: now); None if the
+        checkpoint is up to date."""
+        if self._position is None or self._position == self._saved:
+            return None
+        return max(0.0, self._saved_at + self.checkpoint_every - time.monotonic())
+
+    async def flush_checkpoint(self) -> None:
+        """Write the position reached, if the checkpoint is behind it."""
+        if self._position is not None and self._position != self._saved:
+            await self.save_checkpoint(self._position)
+            self._saved, self._saved_at = self._position, time.monotonic()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set, retrying after any failure (NATS or PostgreSQL down)."""
@@ -174,7 +204,7 @@ class OutboxRelay:
             if await _sleep_or_stop(stop, self.poll_seconds):
                 return False
         log.info("relay leading", relay=self.name)
-        self._position = None
+        self._position = self._saved = None
         return True
 
     async def _relay_while_leader(self, conn: Connection, stop: asyncio.Event) -> None:
@@ -194,7 +224,11 @@ class OutboxRelay:
                 count = await self.publish_pending()
                 if count:
                     log.debug("relayed", relay=self.name, count=count)
-                await _wait_any(stop, wake, self.poll_seconds)
+                due = self._checkpoint_due_in()
+                await _wait_any(stop, wake, self.poll_seconds if due is None else due)
+                if not wake.is_set():
+                    await self.flush_checkpoint()
+            await self.flush_checkpoint()  # stopping: the next leader starts from here
         finally:
             await conn.remove_listener(self.store.notify_channel, on_append)
             await conn.execute("SELECT pg_advisory_unlock_all()")

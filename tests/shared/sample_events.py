@@ -35,10 +35,13 @@ def _split_name(payload: JsonDoc) -> JsonDoc:
 
 
 def sample_event(
-    stream_id: uuid.UUID | None = None, version: int = 1, amount: str = "1.00"
+    stream_id: uuid.UUID | None = None,
+    version: int = 1,
+    amount: str = "1.00",
+    payload: EventPayload | None = None,
 ) -> Envelope:
     return Envelope.new(
-        SampleDeposited(amount=Decimal(amount)),
+        payload or SampleDeposited(amount=Decimal(amount)),
         stream_id=stream_id or uuid.uuid4(),
         version=version,
         correlation_id=uuid.uuid4(),

@@ -7,8 +7,9 @@ import signal
 import uuid
 
 import nats
+import pytest
 
-from shared.bus.consumer import Consumer
+from shared.bus.consumer import Consumer, MessageProcessor, OutOfOrderError
 from shared.bus.relay import OutboxRelay
 from shared.config import Settings
 from shared.events import Envelope
@@ -22,7 +23,7 @@ from tests.shared.bus_support import (
     run_proc,
     running,
 )
-from tests.shared.sample_events import sample_event
+from tests.shared.sample_events import SampleOpened, sample_event
 
 
 def crash_test_consumer() -> Consumer:
@@ -212,3 +213,84 @@ async def test_an_ordered_consumer_applies_each_stream_in_version_order(
     )
     for stream in streams:
         assert [r["version"] for r in rows if r["stream_id"] == stream] == list(range(1, 16))
+
+
+async def test_an_unwanted_event_moves_an_ordered_consumer_on_only_in_its_turn(
+    store: EventStore,
+) -> None:
+    await create_effects_table(store)
+    choosy = Consumer(
+        "skip", ("drafting",), recording_handler(), event_types=frozenset({"SampleOpened"})
+    )
+    processor = MessageProcessor(choosy, store, "drafting")
+    stream = uuid.uuid4()
+    first, second = sample_event(stream, 1), sample_event(stream, 2)
+
+    async def marked() -> int:
+        return int(
+            await store.pool.fetchval(
+                f"SELECT count(*) FROM {store.schema}.processed_events WHERE consumer = 'skip'"
+            )
+        )
+
+    with pytest.raises(OutOfOrderError):
+        await processor._handle_once(second)  # early: put back, and nothing left behind
+    assert await marked() == 0
+    await processor._handle_once(first)
+    await processor._handle_once(second)
+    await processor._handle_once(second)  # a redelivery: already passed, not early
+    assert await marked() == 2
+    position = await store.pool.fetchval(
+        f"SELECT version FROM {store.schema}.stream_positions WHERE consumer = 'skip'"
+    )
+    assert position == 2
+    assert await effect_counts(store) == {}
+
+
+async def test_an_ordered_consumer_keeps_order_across_events_it_skips(
+    store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    await store.pool.execute(
+        f"CREATE TABLE {store.schema}.applied (seq bigserial, stream_id uuid, version int)"
+    )
+
+    async def apply(event: Envelope, tx: Transaction) -> None:
+        await tx.conn.execute(
+            f"INSERT INTO {tx.schema}.applied (stream_id, version) VALUES ($1, $2)",
+            event.stream_id,
+            event.version,
+        )
+
+    streams = [uuid.uuid4() for _ in range(6)]
+    for version in range(1, 13):
+        for stream in streams:
+            # Every third event is one the consumer wants.
+            payload = SampleOpened(owner="o") if version % 3 == 1 else None
+            await store.append([sample_event(stream, version, payload=payload)])
+    await OutboxRelay(
+        store, nc.jetstream(), Naming(settings.namespace), "drafting"
+    ).publish_pending()
+    wanted = frozenset({"SampleOpened"})
+    replicas = [
+        Consumer("skipping", ("drafting",), apply, event_types=wanted, backoff=(0.1,))
+        for _ in range(3)
+    ]
+    async with (
+        running(settings, store, replicas[0]),
+        running(settings, store, replicas[1]),
+        running(settings, store, replicas[2]),
+    ):
+
+        async def done() -> bool:
+            return not await pending_acks(nc, settings, "skipping")
+
+        await eventually(done, within=60)
+    rows = await store.pool.fetch(
+        f"SELECT stream_id, version FROM {store.schema}.applied ORDER BY seq"
+    )
+    for stream in streams:
+        assert [r["version"] for r in rows if r["stream_id"] == stream] == [1, 4, 7, 10]
+    positions = await store.pool.fetch(
+        f"SELECT version FROM {store.schema}.stream_positions WHERE consumer = 'skipping'"
+    )
+    assert [p["version"] for p in positions] == [12] * len(streams)

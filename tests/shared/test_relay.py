@@ -151,3 +151,60 @@ async def test_a_message_lost_mid_batch_is_not_overtaken_by_the_ones_after_it(
     assert [m.headers["Nats-Msg-Id"] for m in messages if m.headers] == [
         str(e.event_id) for e in events
     ]
+
+
+async def test_a_leader_writes_its_checkpoint_once_per_interval_and_when_it_stops(
+    store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    relay = relay_for(store, nc, settings)
+    relay.poll_seconds, relay.checkpoint_every = 30, 60
+    written: list[int] = []
+    save = relay.save_checkpoint
+
+    async def recording(position: int) -> None:
+        written.append(position)
+        await save(position)
+
+    relay.save_checkpoint = recording  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    for count in range(1, 6):
+        await store.append([sample_event()])
+
+        async def on_stream(count: int = count) -> bool:
+            return len(await stream_messages(nc.jetstream(), settings)) == count
+
+        await eventually(on_stream, within=5)
+    assert written == [1]  # the first at once, the rest not due for a minute
+    assert await relay.checkpoint() == 1
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert written == [1, 5]
+    assert await relay.checkpoint() == 5
+
+
+async def test_a_checkpoint_left_behind_is_written_once_due_with_nothing_new(
+    store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    relay = relay_for(store, nc, settings)
+    relay.poll_seconds, relay.checkpoint_every = 30, 0.5
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    for position in (1, 2):
+        await store.append([sample_event()])
+
+        async def checkpointed(position: int = position) -> bool:
+            return await relay.checkpoint() == position
+
+        await eventually(checkpointed, within=5)  # well before the 30 s poll
+    stop.set()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_the_checkpoint_never_moves_back(
+    store: EventStore, nc: nats.NATS, settings: Settings
+) -> None:
+    relay = relay_for(store, nc, settings)
+    await relay.save_checkpoint(10)
+    await relay.save_checkpoint(5)  # a deposed leader, late
+    assert await relay.checkpoint() == 10
