@@ -1,4 +1,6 @@
-"""Signing's own tables beside its event store: keys, handwriting, stamps, open voids."""
+"""Signing's own tables beside its event store: keys, handwriting, stamps, open voids.
+
+What is written with a decision's events is a `Write`, part of the statement that appends them."""
 
 from __future__ import annotations
 
@@ -6,18 +8,30 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
+
+from services.signing.adapters.appends import (
+    APPEND_ARGUMENTS,
+    Write,
+    append_arguments,
+    placeholders,
+)
 from services.signing.domain.keys import SealedKey
+from shared.events import Envelope
 from shared.store.postgres import Connection
+
+_KEY_COLUMNS = "party_id, key_id, public_key, vault_kid, nonce, ciphertext"
 
 
 async def load_key(conn: Connection, schema: str, party_id: uuid.UUID) -> SealedKey | None:
     row = await conn.fetchrow(
-        f"SELECT party_id, key_id, public_key, vault_kid, nonce, ciphertext "
-        f"FROM {schema}.party_keys WHERE party_id = $1",
+        f"SELECT {_KEY_COLUMNS} FROM {schema}.party_keys WHERE party_id = $1",
         party_id,
     )
-    if row is None:
-        return None
+    return None if row is None else _sealed_key(row)
+
+
+def _sealed_key(row: asyncpg.Record) -> SealedKey:
     return SealedKey(
         row["party_id"],
         row["key_id"],
@@ -28,33 +42,46 @@ async def load_key(conn: Connection, schema: str, party_id: uuid.UUID) -> Sealed
     )
 
 
-async def insert_key(conn: Connection, schema: str, key: SealedKey) -> bool:
-    """False if the party already has a key (another request made it first)."""
-    inserted = await conn.fetchval(
-        f"INSERT INTO {schema}.party_keys (party_id, key_id, public_key, vault_kid, nonce, "
-        "ciphertext) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (party_id) DO NOTHING "
-        "RETURNING true",
-        key.party_id,
-        key.key_id,
-        key.public_key,
-        key.vault_kid,
-        key.nonce,
-        key.ciphertext,
+# The key inserted unless the party has one, and published (its event appended) if it was: one
+# statement, so the key and its event commit together. No row when another request's key
+# committed while this statement ran (its snapshot predates that key): read it again.
+_STORED_KEY = f"""
+WITH made AS (
+    INSERT INTO {{schema}}.party_keys ({_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (party_id) DO NOTHING RETURNING {_KEY_COLUMNS}
+), published AS (
+    SELECT {{schema}}.append_events({placeholders(7, APPEND_ARGUMENTS)}) FROM made
+)
+SELECT {_KEY_COLUMNS} FROM made WHERE EXISTS (SELECT FROM published)
+UNION ALL
+SELECT {_KEY_COLUMNS} FROM {{schema}}.party_keys
+WHERE party_id = $1 AND NOT EXISTS (SELECT FROM made)
+"""
+
+
+async def stored_key(
+    conn: Connection, schema: str, fresh: SealedKey, published: Envelope
+) -> SealedKey | None:
+    """The party's key: the one it has, else `fresh`, stored with its `published` event."""
+    row = await conn.fetchrow(
+        _STORED_KEY.format(schema=schema),
+        fresh.party_id,
+        fresh.key_id,
+        fresh.public_key,
+        fresh.vault_kid,
+        fresh.nonce,
+        fresh.ciphertext,
+        *append_arguments([published]),
     )
-    return bool(inserted)
+    return None if row is None else _sealed_key(row)
 
 
-async def save_handwriting(
-    conn: Connection, schema: str, digest: str, sealed: tuple[str, bytes, bytes]
-) -> None:
-    vault_kid, nonce, ciphertext = sealed
-    await conn.execute(
-        f"INSERT INTO {schema}.handwriting (digest, vault_kid, nonce, ciphertext) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING",
-        digest,
-        vault_kid,
-        nonce,
-        ciphertext,
+def saves_handwriting(digest: str, sealed: tuple[str, bytes, bytes]) -> Write:
+    return Write(
+        "INSERT INTO {schema}.handwriting (digest, vault_kid, nonce, ciphertext) "
+        "SELECT {p[0]}::text, {p[1]}::text, {p[2]}::bytea, {p[3]}::bytea FROM done "
+        "ON CONFLICT (digest) DO NOTHING",
+        (digest, *sealed),
     )
 
 
@@ -78,15 +105,12 @@ class StoredStamp:
     png: bytes
 
 
-async def save_stamp(conn: Connection, schema: str, stamp: StoredStamp) -> None:
-    await conn.execute(
-        f"INSERT INTO {schema}.stamps (note_id, final_digest, completed_at, svg, png) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        stamp.note_id,
-        stamp.final_digest,
-        stamp.completed_at,
-        stamp.svg,
-        stamp.png,
+def saves_stamp(stamp: StoredStamp) -> Write:
+    return Write(
+        "INSERT INTO {schema}.stamps (note_id, final_digest, completed_at, svg, png) "
+        "SELECT {p[0]}::uuid, {p[1]}::text, {p[2]}::timestamptz, {p[3]}::bytea, {p[4]}::bytea "
+        "FROM done",
+        (stamp.note_id, stamp.final_digest, stamp.completed_at, stamp.svg, stamp.png),
     )
 
 
@@ -107,14 +131,19 @@ async def load_stamp(conn: Connection, schema: str, note_id: uuid.UUID) -> Store
     )
 
 
-async def open_void(
-    conn: Connection, schema: str, note_id: uuid.UUID, void_id: uuid.UUID, expires_at: datetime
-) -> None:
-    await conn.execute(
-        f"INSERT INTO {schema}.open_voids (note_id, void_id, expires_at) VALUES ($1, $2, $3)",
-        note_id,
-        void_id,
-        expires_at,
+def opens_void(note_id: uuid.UUID, void_id: uuid.UUID, expires_at: datetime) -> Write:
+    return Write(
+        "INSERT INTO {schema}.open_voids (note_id, void_id, expires_at) "
+        "SELECT {p[0]}::uuid, {p[1]}::uuid, {p[2]}::timestamptz FROM done",
+        (note_id, void_id, expires_at),
+    )
+
+
+def closes_void(note_id: uuid.UUID) -> Write:
+    return Write(
+        "DELETE FROM {schema}.open_voids "
+        "WHERE note_id = {p[0]}::uuid AND EXISTS (SELECT FROM done)",
+        (note_id,),
     )
 
 

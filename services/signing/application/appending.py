@@ -4,7 +4,7 @@ Optimistic concurrency: a decision is made on the stream as read; the append nam
 it expects, and if somebody appended first (`ConcurrencyError`) the stream is read again and the
 decision made again, so it sees the other writer's events (both parties signing at once, two
 void requests racing). Every append that leaves the note fully signed with locked terms also
-completes it, with its stamp, in the same transaction.
+completes it, with its stamp, in the same statement.
 """
 
 from __future__ import annotations
@@ -13,28 +13,27 @@ import asyncio
 import hashlib
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.signing.adapters import tables
+from services.signing.adapters.appends import Write, append_decision
 from services.signing.application.context import SigningContext
 from services.signing.domain.completion import complete, completion_digest
 from services.signing.domain.errors import SigningRefused
 from services.signing.domain.seal import render_seal
 from services.signing.domain.state import NoteSigning, evolve, fold
 from shared.events import Envelope, EventPayload
-from shared.store import ConcurrencyError, Transaction
+from shared.store import Transaction
 
-Effect = Callable[[Transaction], Awaitable[None]]
 MAX_ATTEMPTS = 8
 
 
 @dataclass
 class Decision:
     events: list[EventPayload]
-    effects: list[Effect] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -81,22 +80,20 @@ def _with_completion(state: NoteSigning, decision: Decision, now: datetime) -> D
     seal = render_seal(now, final)
     stamp = tables.StoredStamp(state.note_id, final, now, seal.svg, seal.png)
     completed = complete(state, now, _sha256(seal.svg), _sha256(seal.png))
-
-    async def save(tx: Transaction) -> None:
-        await tables.save_stamp(tx.conn, tx.schema, stamp)
-
-    return Decision([*decision.events, completed], [*decision.effects, save])
+    return Decision([*decision.events, completed], [*decision.writes, tables.saves_stamp(stamp)])
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@asynccontextmanager
-async def savepoint(tx: Transaction) -> AsyncIterator[Transaction]:
-    """A nested transaction: a conflict rolls back only this attempt, not the consumer's mark."""
-    async with tx.conn.transaction():
-        yield tx
+async def _appended(
+    ctx: SigningContext, within: Transaction | None, envelopes: list[Envelope], writes: list[Write]
+) -> bool:
+    if within is not None:
+        return await append_decision(within.conn, within.schema, envelopes, writes)
+    async with ctx.store.pool.acquire() as conn:
+        return await append_decision(conn, ctx.schema, envelopes, writes)
 
 
 async def decide_and_append(
@@ -108,13 +105,19 @@ async def decide_and_append(
     within: Transaction | None = None,
     correlation_id: uuid.UUID | None = None,
     causation_id: uuid.UUID | None = None,
+    already_read: NoteSigning | None = None,
 ) -> Appended:
     """Append what `decide` returns on the freshest state; decide again after a conflict.
-    `within`: a consumer's transaction, read and appended to (in a savepoint) on its own
-    connection."""
+    `within`: a consumer's transaction, read and appended to on its own connection.
+    `already_read`: the note as the caller has just read it, decided on first (after a conflict
+    it is read again)."""
     correlation_id = correlation_id or uuid.uuid4()
     for attempt in range(MAX_ATTEMPTS):
-        state = await load(ctx, note_id, within)
+        state = (
+            already_read
+            if already_read is not None and attempt == 0
+            else await load(ctx, note_id, within)
+        )
         decision = await decide(state)
         if not decision.events:
             return Appended(state, [])
@@ -122,15 +125,9 @@ async def decide_and_append(
         envelopes = _envelopes(state, decision.events, actor, now, correlation_id, causation_id)
         decision = _with_completion(evolve(state, envelopes), decision, now)
         envelopes = _envelopes(state, decision.events, actor, now, correlation_id, causation_id)
-        try:
-            async with savepoint(within) if within else ctx.store.transaction() as tx:
-                await tx.append(envelopes)
-                for effect in decision.effects:
-                    await effect(tx)
-        except ConcurrencyError:
-            await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
-            continue
-        return Appended(evolve(state, envelopes), envelopes)
+        if await _appended(ctx, within, envelopes, decision.writes):
+            return Appended(evolve(state, envelopes), envelopes)
+        await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
     raise SigningRefused(
         "busy", "the note is being changed by others: try again", "借条正在被修改，请稍后重试"
     )

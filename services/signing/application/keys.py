@@ -7,7 +7,7 @@ import json
 import uuid
 
 from services.signing.adapters import tables
-from services.signing.application.appending import Effect
+from services.signing.adapters.appends import Write
 from services.signing.application.context import SigningContext
 from services.signing.domain.handwriting import Handwriting
 from services.signing.domain.keys import (
@@ -19,38 +19,28 @@ from services.signing.domain.keys import (
 )
 from shared.catalogue.signing import DigitalSignature, SigningKeyPublished
 from shared.events import Envelope
-from shared.store import Transaction
 
 
 async def ensure_key(ctx: SigningContext, party_id: uuid.UUID) -> SealedKey:
     """The party's key; the first call makes it and publishes its public half."""
-    async with ctx.store.pool.acquire() as conn:
-        existing = await tables.load_key(conn, ctx.schema, party_id)
-    if existing is not None:
-        return existing
     fresh = new_sealed_key(party_id, ctx.vault.active_kid, ctx.vault.active_key)
     published = SigningKeyPublished(
         party_id=party_id, key_id=fresh.key_id, public_key=b64(fresh.public_key)
     )
-    async with ctx.store.transaction() as tx:
-        if await tables.insert_key(tx.conn, tx.schema, fresh):
-            await tx.append(
-                [
-                    Envelope.new(
-                        published,
-                        stream_id=party_id,
-                        version=1,
-                        correlation_id=uuid.uuid4(),
-                        actor="signing",
-                        occurred_at=ctx.clock(),
-                    )
-                ]
-            )
-            return fresh
-    async with ctx.store.pool.acquire() as conn:  # another request made it first
-        made = await tables.load_key(conn, ctx.schema, party_id)
-    assert made is not None
-    return made
+    envelope = Envelope.new(
+        published,
+        stream_id=party_id,
+        version=1,
+        correlation_id=uuid.uuid4(),
+        actor="signing",
+        occurred_at=ctx.clock(),
+    )
+    async with ctx.store.pool.acquire() as conn:
+        stored = await tables.stored_key(conn, ctx.schema, fresh, envelope)
+        # None: another request's key committed while that statement ran.
+        stored = stored or await tables.load_key(conn, ctx.schema, party_id)
+    assert stored is not None
+    return stored
 
 
 def sign(
@@ -59,8 +49,8 @@ def sign(
     return sign_with(key, authorisation, message, ctx.vault.keys, fmt)
 
 
-def handwriting_effect(ctx: SigningContext, handwriting: Handwriting) -> Effect:
-    """Stores the handwriting as captured, sealed, in the transaction of its signature."""
+def handwriting_write(ctx: SigningContext, handwriting: Handwriting) -> Write:
+    """Stores the handwriting as captured, sealed, with its signature."""
     digest = handwriting.ref().digest
     plaintext = json.dumps(
         {
@@ -69,8 +59,4 @@ def handwriting_effect(ctx: SigningContext, handwriting: Handwriting) -> Effect:
         }
     ).encode()
     sealed = ctx.vault.seal(plaintext, f"jietiao.handwriting:{digest}".encode())
-
-    async def save(tx: Transaction) -> None:
-        await tables.save_handwriting(tx.conn, tx.schema, digest, sealed)
-
-    return save
+    return tables.saves_handwriting(digest, sealed)

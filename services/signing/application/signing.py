@@ -43,7 +43,7 @@ async def sign(ctx: SigningContext, request: SignRequest) -> SignResult:
     await require_identity(ctx, state, party_id)
     authorisation = await redeem(ctx, request.ticket, party_id, note_id, digest, "sign")
     key = await keys.ensure_key(ctx, party_id)
-    save_handwriting = keys.handwriting_effect(ctx, handwriting)
+    save_handwriting = keys.handwriting_write(ctx, handwriting)
 
     async def decide(state: NoteSigning) -> Decision:
         check_can_sign(state, party_id, digest, request.intent_confirmed)
@@ -51,7 +51,7 @@ async def sign(ctx: SigningContext, request: SignRequest) -> SignResult:
         signature = keys.sign(ctx, key, authorisation, message_to_sign(state, facts), SIGN_FORMAT)
         return Decision([party_signed(state, facts, ref, signature)], [save_handwriting])
 
-    appended = await decide_and_append(ctx, note_id, actor(party_id), decide)
+    appended = await decide_and_append(ctx, note_id, actor(party_id), decide, already_read=state)
     event = appended.envelopes[0].payload
     assert isinstance(event, PartySigned)
     return SignResult(

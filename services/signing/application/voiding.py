@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from services.signing.adapters import tables
 from services.signing.application import keys
-from services.signing.application.appending import Decision, Effect, decide_and_append, load
+from services.signing.application.appending import Decision, decide_and_append, load
 from services.signing.application.common import (
     check_of,
     parse_handwriting,
@@ -27,21 +26,6 @@ from services.signing.domain import voiding
 from services.signing.domain.messages import VOID_FORMAT, void_message
 from services.signing.domain.signatures import require_intent
 from services.signing.domain.state import NoteSigning
-from shared.store import Transaction
-
-
-def _opens(note_id: uuid.UUID, void_id: uuid.UUID, expires_at: datetime) -> Effect:
-    async def effect(tx: Transaction) -> None:
-        await tables.open_void(tx.conn, tx.schema, note_id, void_id, expires_at)
-
-    return effect
-
-
-def _closes(note_id: uuid.UUID) -> Effect:
-    async def effect(tx: Transaction) -> None:
-        await tables.close_void(tx.conn, tx.schema, note_id)
-
-    return effect
 
 
 async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> VoidRequestResult:
@@ -55,7 +39,7 @@ async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> Void
     authorisation = await redeem(ctx, request.ticket, party_id, note_id, state.final_digest, "void")
     key = await keys.ensure_key(ctx, party_id)
     void_id = uuid.uuid4()
-    save_handwriting = keys.handwriting_effect(ctx, handwriting)
+    save_handwriting = keys.handwriting_write(ctx, handwriting)
 
     async def decide(state: NoteSigning) -> Decision:
         text = voiding.check_can_request(state, party_id, code, request.reason_text, True)
@@ -64,9 +48,10 @@ async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> Void
         void = voiding.void_facts(state, void_id, code, text, expires_at)
         signature = keys.sign(ctx, key, authorisation, void_message(void, facts), VOID_FORMAT)
         event = voiding.void_requested(state, void, facts, ref, signature)
-        return Decision([event], [save_handwriting, _opens(note_id, void_id, expires_at)])
+        opens = tables.opens_void(note_id, void_id, expires_at)
+        return Decision([event], [save_handwriting, opens])
 
-    appended = await decide_and_append(ctx, note_id, actor(party_id), decide)
+    appended = await decide_and_append(ctx, note_id, actor(party_id), decide, already_read=state)
     assert appended.state.open_void is not None
     return VoidRequestResult(
         note_id=note_id, void_id=void_id, expires_at=appended.state.open_void.expires_at
@@ -84,7 +69,7 @@ async def sign_void(ctx: SigningContext, request: SignVoidRequest) -> StatusResu
     assert state.final_digest is not None
     authorisation = await redeem(ctx, request.ticket, party_id, note_id, state.final_digest, "void")
     key = await keys.ensure_key(ctx, party_id)
-    save_handwriting = keys.handwriting_effect(ctx, handwriting)
+    save_handwriting = keys.handwriting_write(ctx, handwriting)
 
     async def decide(state: NoteSigning) -> Decision:
         now = ctx.clock()
@@ -94,9 +79,9 @@ async def sign_void(ctx: SigningContext, request: SignVoidRequest) -> StatusResu
         message = void_message(voiding.open_void_facts(state, void), facts)
         signature = keys.sign(ctx, key, authorisation, message, VOID_FORMAT)
         events = voiding.void_signed(state, void, facts, ref, signature, now)
-        return Decision(list(events), [save_handwriting, _closes(note_id)])
+        return Decision(list(events), [save_handwriting, tables.closes_void(note_id)])
 
-    appended = await decide_and_append(ctx, note_id, actor(party_id), decide)
+    appended = await decide_and_append(ctx, note_id, actor(party_id), decide, already_read=state)
     return StatusResult(note_id=note_id, status=appended.state.status.value)
 
 
@@ -105,7 +90,7 @@ async def decline_void(ctx: SigningContext, request: AnswerVoidRequest) -> Statu
         event = voiding.decline_void(
             state, request.party_id, request.void_id, request.reason, ctx.clock()
         )
-        return Decision([event], [_closes(request.note_id)])
+        return Decision([event], [tables.closes_void(request.note_id)])
 
     appended = await decide_and_append(ctx, request.note_id, actor(request.party_id), decide)
     return StatusResult(note_id=request.note_id, status=appended.state.status.value)
@@ -114,7 +99,7 @@ async def decline_void(ctx: SigningContext, request: AnswerVoidRequest) -> Statu
 async def withdraw_void(ctx: SigningContext, request: AnswerVoidRequest) -> StatusResult:
     async def decide(state: NoteSigning) -> Decision:
         event = voiding.withdraw_void(state, request.party_id, request.void_id, ctx.clock())
-        return Decision([event], [_closes(request.note_id)])
+        return Decision([event], [tables.closes_void(request.note_id)])
 
     appended = await decide_and_append(ctx, request.note_id, actor(request.party_id), decide)
     return StatusResult(note_id=request.note_id, status=appended.state.status.value)
@@ -129,12 +114,13 @@ async def expire_due_voids(ctx: SigningContext) -> int:
     for note_id in due:
 
         async def decide(state: NoteSigning) -> Decision:
-            return Decision(list(voiding.expire_void(state, now)), [_closes(state.note_id)])
+            closes = tables.closes_void(state.note_id)
+            return Decision(list(voiding.expire_void(state, now)), [closes])
 
         appended = await decide_and_append(ctx, note_id, "signing", decide)
         if appended.envelopes:
             expired += 1
         else:  # nothing open any more: the row outlived its request
-            async with ctx.store.transaction() as tx:
-                await tables.close_void(tx.conn, tx.schema, note_id)
+            async with ctx.store.pool.acquire() as conn:
+                await tables.close_void(conn, ctx.schema, note_id)
     return expired

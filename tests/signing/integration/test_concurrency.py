@@ -77,6 +77,54 @@ async def test_a_conflicting_append_is_decided_again_on_the_winner_s_events(
     assert sum(isinstance(p, SignatureDeclined) for p in payloads) == 1
 
 
+async def test_a_consumer_s_transaction_outlives_a_lost_race_and_keeps_only_the_winning_writes(
+    ctx: SigningContext,
+) -> None:
+    # No savepoint around the consumer's append: a stream that moved on must leave its
+    # transaction usable (the mark made before it kept) and none of the losing attempt's rows.
+    note = Note()
+    await feed(ctx, note.note_id, note.frozen())
+    decisions: list[int] = []
+
+    def declined(reason: str) -> SignatureDeclined:
+        return SignatureDeclined(
+            note_version=1,
+            party_id=note.counterparty,
+            role="borrower",
+            document_digest=note.digest,
+            reason=reason,
+        )
+
+    async def decide(state: NoteSigning) -> Decision:
+        decisions.append(state.stream_version)
+        if len(decisions) == 1:  # another writer appends first, on its own connection
+            await decide_and_append(
+                ctx, note.note_id, "other", lambda _: _decided(declined("other"))
+            )
+        digest = f"attempt-{len(decisions)}"
+        return Decision([declined(digest)], [tables.saves_handwriting(digest, ("k", b"n", b"c"))])
+
+    marked = uuid.uuid4()
+    async with ctx.store.transaction() as tx:
+        assert await tx.mark_processed("test", marked)
+        await decide_and_append(ctx, note.note_id, "consumer", decide, within=tx)
+    assert decisions == [1, 2]
+    payloads = await assert_consistent(ctx, note.note_id)
+    assert [p.reason for p in payloads if isinstance(p, SignatureDeclined)] == [
+        "other",
+        "attempt-2",
+    ]
+    async with ctx.store.pool.acquire() as conn:
+        assert await tables.load_handwriting(conn, ctx.schema, "attempt-1") is None
+        assert await tables.load_handwriting(conn, ctx.schema, "attempt-2") is not None
+    async with ctx.store.transaction() as tx:
+        assert not await tx.mark_processed("test", marked)  # the mark was committed
+
+
+async def _decided(event: SignatureDeclined) -> Decision:
+    return Decision([event])
+
+
 async def test_both_parties_signing_at_the_same_moment_end_in_order(
     ctx: SigningContext, identity: FakeIdentity
 ) -> None:
