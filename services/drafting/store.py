@@ -1,7 +1,7 @@
 """Drafting's PostgreSQL side: notes as event streams, sealed contacts, invitation lookup.
 
-Every write goes through one transaction: the events (which are also the outbox) and the rows
-of drafting's own tables commit together or not at all.
+Every write is one statement, atomic on its own: the events (which are also the outbox) and the
+row of drafting's own tables that goes with them commit together or not at all.
 """
 
 from __future__ import annotations
@@ -10,14 +10,25 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
+
+import asyncpg
 
 from services.drafting.adapters.vault import SealedContact
 from services.drafting.domain.lpr import LprTable, parse_lpr_table
 from services.drafting.domain.note import Note
 from services.drafting.domain.projector import fold
 from shared.events import Envelope, EventPayload, format_utc
-from shared.store import EventStore, Transaction
+from shared.store import ConcurrencyError, EventStore
 from shared.store.postgres import Connection
+
+# What append_events() raises when the stream is not at the expected version.
+_STREAM_MOVED_ON = "JT409"
+
+_EVENT_COLUMNS = (
+    "e.event_id, e.event_type, e.schema_version, e.stream_type, e.stream_id, e.version, "
+    "e.occurred_at, e.correlation_id, e.causation_id, e.actor, e.payload"
+)
 
 
 def load_lpr_table() -> LprTable:
@@ -49,18 +60,17 @@ def envelopes(
 
 @dataclass(frozen=True)
 class ContactRow:
-    note_id: uuid.UUID
     commitment: str
     sealed: SealedContact
 
 
-async def read_note(conn: Connection, schema: str, note_id: uuid.UUID) -> Note | None:
-    rows = await conn.fetch(
-        "SELECT event_id, event_type, schema_version, stream_type, stream_id, version, "
-        "occurred_at, correlation_id, causation_id, actor, payload "
-        f"FROM {schema}.events WHERE stream_id = $1 ORDER BY version",
-        note_id,
-    )
+@dataclass(frozen=True)
+class NoteWithContact:
+    note: Note
+    sealed: SealedContact  # the contact of the note's current commitment
+
+
+def _note_of(rows: Sequence[asyncpg.Record]) -> Note | None:
     return fold(
         Envelope.from_document(
             {
@@ -77,6 +87,33 @@ async def read_note(conn: Connection, schema: str, note_id: uuid.UUID) -> Note |
     )
 
 
+async def read_note(conn: Connection, schema: str, note_id: uuid.UUID) -> Note | None:
+    rows = await conn.fetch(
+        f"SELECT {_EVENT_COLUMNS} FROM {schema}.events e WHERE stream_id = $1 ORDER BY version",
+        note_id,
+    )
+    return _note_of(rows)
+
+
+def _append_arguments(events: Sequence[Envelope]) -> tuple[Any, ...]:
+    # append_events()'s arguments, as shared's EventStore.append passes them: called here inside
+    # the statement that also inserts drafting's own row.
+    first = events[0]
+    return (
+        first.stream_id,
+        first.version - 1,
+        first.stream_type,
+        [e.event_id for e in events],
+        [e.event_type for e in events],
+        [e.schema_version for e in events],
+        [e.occurred_at for e in events],
+        [e.correlation_id for e in events],
+        [e.causation_id for e in events],
+        [e.actor for e in events],
+        [e.document()["payload"] for e in events],
+    )
+
+
 class NoteStore:
     def __init__(self, events: EventStore) -> None:
         self.events = events
@@ -85,6 +122,37 @@ class NoteStore:
         async with self.events.pool.acquire() as conn:
             return await read_note(conn, self.events.schema, note_id)
 
+    async def load_with_contact(self, note_id: uuid.UUID) -> NoteWithContact | None:
+        return await self._with_contact("$1", note_id)
+
+    async def load_invited(self, token_hash: str) -> NoteWithContact | None:
+        """The note an invitation token (its hash) was issued for, found in the same read."""
+        schema = self.events.schema
+        return await self._with_contact(
+            f"(SELECT note_id FROM {schema}.invitations WHERE token_hash = $1)", token_hash
+        )
+
+    async def _with_contact(self, stream: str, key: uuid.UUID | str) -> NoteWithContact | None:
+        # Each event that sets a contact commitment brings that commitment's sealed row along.
+        schema = self.events.schema
+        rows = await self.events.pool.fetch(
+            f"SELECT {_EVENT_COLUMNS}, c.commitment, c.key_id, c.nonce, c.ciphertext "
+            f"FROM {schema}.events e LEFT JOIN {schema}.contacts c "
+            "ON c.note_id = e.stream_id AND c.commitment = e.payload->>'contact_commitment' "
+            f"WHERE e.stream_id = {stream} ORDER BY e.version",
+            key,
+        )
+        note = _note_of(rows)
+        if note is None:
+            return None
+        sealed = {
+            r["commitment"]: SealedContact(r["key_id"], r["nonce"], r["ciphertext"])
+            for r in rows
+            if r["commitment"] is not None
+        }
+        assert note.contact_commitment in sealed, "every contact commitment has its sealed row"
+        return NoteWithContact(note, sealed[note.contact_commitment])
+
     async def save(
         self,
         events: Sequence[Envelope],
@@ -92,42 +160,38 @@ class NoteStore:
         contact: ContactRow | None = None,
         invitation: str | None = None,
     ) -> None:
-        """Append `events` (optimistically) with their contact and invitation rows, atomically."""
-        async with self.events.transaction() as tx:
-            await tx.append(events)
-            if contact is not None:
-                await self._insert_contact(tx, contact)
-            if invitation is not None:
-                await tx.conn.execute(
-                    f"INSERT INTO {tx.schema}.invitations (token_hash, note_id) VALUES ($1, $2)",
-                    invitation,
-                    events[0].stream_id,
-                )
+        """Append `events` (optimistically) with their contact or invitation row, atomically."""
+        assert contact is None or invitation is None, "a command saves at most one row"
+        schema = self.events.schema
+        append = f"{schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        if contact is not None:
+            await self._append_with(
+                events,
+                f"INSERT INTO {schema}.contacts (note_id, commitment, key_id, nonce, ciphertext) "
+                f"SELECT $1, $12, $13, $14, $15 FROM {append} ON CONFLICT DO NOTHING",
+                contact.commitment,
+                contact.sealed.key_id,
+                contact.sealed.nonce,
+                contact.sealed.ciphertext,
+            )
+        elif invitation is not None:
+            await self._append_with(
+                events,
+                f"INSERT INTO {schema}.invitations (token_hash, note_id) "
+                f"SELECT $12, $1 FROM {append}",
+                invitation,
+            )
+        else:
+            await self.events.append(events)
 
-    @staticmethod
-    async def _insert_contact(tx: Transaction, row: ContactRow) -> None:
-        await tx.conn.execute(
-            f"INSERT INTO {tx.schema}.contacts (note_id, commitment, key_id, nonce, ciphertext) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            row.note_id,
-            row.commitment,
-            row.sealed.key_id,
-            row.sealed.nonce,
-            row.sealed.ciphertext,
-        )
-
-    async def sealed_contact(self, note_id: uuid.UUID, commitment: str) -> SealedContact | None:
-        row = await self.events.pool.fetchrow(
-            f"SELECT key_id, nonce, ciphertext FROM {self.events.schema}.contacts "
-            "WHERE note_id = $1 AND commitment = $2",
-            note_id,
-            commitment,
-        )
-        return SealedContact(row["key_id"], row["nonce"], row["ciphertext"]) if row else None
-
-    async def note_of_invitation(self, token_hash: str) -> uuid.UUID | None:
-        note_id: uuid.UUID | None = await self.events.pool.fetchval(
-            f"SELECT note_id FROM {self.events.schema}.invitations WHERE token_hash = $1",
-            token_hash,
-        )
-        return note_id
+    async def _append_with(self, events: Sequence[Envelope], sql: str, *row: Any) -> None:
+        # The row is inserted from the append's own result: one statement, no BEGIN/COMMIT.
+        first = events[0]
+        try:
+            await self.events.pool.execute(sql, *_append_arguments(events), *row)
+        except asyncpg.PostgresError as error:
+            moved_on = error.sqlstate == _STREAM_MOVED_ON
+            if moved_on or getattr(error, "constraint_name", None) == "events_stream_version":
+                actual = int(getattr(error, "detail", None) or -1) if moved_on else -1
+                raise ConcurrencyError(first.stream_id, first.version - 1, actual) from error
+            raise

@@ -135,9 +135,9 @@ def _declined(payload: NoteDeclined, note: Note | None, _: Envelope) -> Note:
     return replace(_existing(note), status=Status.DECLINED)
 
 
-def fold(events: Iterable[Envelope]) -> Note | None:
-    """The note after `events` (its whole stream, in order); None for an empty stream."""
-    note: Note | None = None
+def fold(events: Iterable[Envelope], note: Note | None = None) -> Note | None:
+    """The note after `events`, in order, that follow `note` (None: the stream's start); None
+    for an empty stream."""
     for envelope in events:
         note = replace(_apply(envelope.payload, note, envelope), stream_version=envelope.version)
     return note

@@ -18,9 +18,10 @@ from services.drafting.domain.errors import DomainError, NotFound
 from services.drafting.domain.lpr import LprTable
 from services.drafting.domain.note import Note
 from services.drafting.domain.parties import PartyFacts
+from services.drafting.domain.projector import fold
 from services.drafting.domain.rules import Terms
 from services.drafting.ports import IdentityPort
-from services.drafting.store import ContactRow, NoteStore, envelopes
+from services.drafting.store import ContactRow, NoteStore, NoteWithContact, envelopes
 from services.drafting.views import request_field
 from shared.catalogue.drafting import IouTerms
 from shared.commands import CommandRejected
@@ -64,9 +65,10 @@ def not_found() -> NotFound:
     return NotFound("note_id", "note_not_found", "no such note", "借条不存在")
 
 
-def note_ref(note_id: uuid.UUID, note: Note | None) -> api.NoteRef:
-    assert note is not None
-    return api.NoteRef(note_id=note_id, note_version=note.note_version, status=note.status.value)
+def note_ref(note: Note) -> api.NoteRef:
+    return api.NoteRef(
+        note_id=note.note_id, note_version=note.note_version, status=note.status.value
+    )
 
 
 class DraftingBase:
@@ -98,16 +100,20 @@ class DraftingBase:
     async def _save(
         self,
         note_id: uuid.UUID,
-        after: int,
+        before: Note | None,
         payload: EventPayload,
         actor: uuid.UUID,
         *,
         contact: ContactRow | None = None,
         invitation: str | None = None,
-    ) -> Note | None:
+    ) -> Note:
+        """Append `payload` after `before` (None: as the note's first event); the note after it."""
+        after = before.stream_version if before else 0
         events = envelopes(note_id, after, [payload], uuid.uuid4(), f"party:{actor}")
         await self.store.save(events, contact=contact, invitation=invitation)
-        return await self.store.load(note_id)
+        saved = fold(events, before)
+        assert saved is not None
+        return saved
 
     async def _facts(self, party_id: uuid.UUID, start: date | None) -> PartyFacts:
         profile = await self.identity.party_profile(party_id)
@@ -121,12 +127,11 @@ class DraftingBase:
         salt = os.urandom(32)
         commitment = contact_commitment(name, phone, salt)
         sealed = self.vault.seal(note_id, commitment, Contact(name, phone, salt))
-        return commitment, ContactRow(note_id, commitment, sealed), name
+        return commitment, ContactRow(commitment, sealed), name
 
-    async def _contact(self, note: Note) -> Contact:
-        sealed = await self.store.sealed_contact(note.note_id, note.contact_commitment)
-        assert sealed is not None, "every contact commitment has its sealed row"
-        return self.vault.open(note.note_id, note.contact_commitment, sealed)
+    def _contact(self, stored: NoteWithContact) -> Contact:
+        note = stored.note
+        return self.vault.open(note.note_id, note.contact_commitment, stored.sealed)
 
     @staticmethod
     def _start(terms: Terms) -> date | None:

@@ -22,9 +22,7 @@ class InvitationCommands(DraftingBase):
             self.invitation_validity,
             reissue=reissue,
         )
-        await self._save(
-            note.note_id, note.stream_version, invited, request.actor_party_id, invitation=hashed
-        )
+        await self._save(note.note_id, note, invited, request.actor_party_id, invitation=hashed)
         return api.InvitationIssued(
             note_id=note.note_id, token=token, expires_at=invited.expires_at
         )
@@ -41,24 +39,18 @@ class InvitationCommands(DraftingBase):
     async def revoke_invitation(self, request: api.NoteCommand) -> api.NoteRef:
         note = await self._note(request.note_id)
         revoked = invitations.revoke(note, request.actor_party_id, self.clock())
-        return note_ref(
-            note.note_id,
-            await self._save(note.note_id, note.stream_version, revoked, request.actor_party_id),
-        )
+        return note_ref(await self._save(note.note_id, note, revoked, request.actor_party_id))
 
     @refusals
     async def accept_invitation(self, request: api.AcceptInvitation) -> api.NoteRef:
         hashed = invitations.token_hash(request.token)
-        note_id = await self.store.note_of_invitation(hashed)
-        note = await self.store.load(note_id) if note_id else None
-        if note is None:
+        stored = await self.store.load_invited(hashed)
+        if stored is None:
             raise invitations.unknown_invitation()
+        note = stored.note
         invitations.require_usable(note, hashed, self.clock())
         invitee = await self._facts(request.party_id, note.start_date)
-        contact = await self._contact(note)
+        contact = self._contact(stored)
         matches = await self.identity.match_name(request.party_id, contact.display_name)
         joined = invitations.accept(note, hashed, invitee, matches, self.clock())
-        return note_ref(
-            note.note_id,
-            await self._save(note.note_id, note.stream_version, joined, request.party_id),
-        )
+        return note_ref(await self._save(note.note_id, note, joined, request.party_id))

@@ -11,6 +11,7 @@ from services.drafting.domain.templates import TEMPLATES
 from services.drafting.handlers.base import DraftingBase, note_ref, refusals
 from shared.catalogue.drafting import Template
 from shared.commands import CommandRejected
+from shared.store import ConcurrencyError
 
 
 class NoteCommands(DraftingBase):
@@ -29,16 +30,16 @@ class NoteCommands(DraftingBase):
             request.terms,
             self.lpr,
         )
-        if await self.store.events.stream_version(note_id):
+        try:
+            saved = await self._save(note_id, None, drafted, request.actor_party_id, contact=row)
+        except ConcurrencyError as error:  # a first event appends only to an empty stream
             raise CommandRejected(
                 "note_exists",
                 "a note with this id exists",
                 message_zh="借条已存在",
                 field="note_id",
-            )
-        return note_ref(
-            note_id, await self._save(note_id, 0, drafted, request.actor_party_id, contact=row)
-        )
+            ) from error
+        return note_ref(saved)
 
     @refusals
     async def amend_terms(self, request: api.AmendTerms) -> api.NoteRef:
@@ -52,8 +53,7 @@ class NoteCommands(DraftingBase):
         amended = decisions.amend_terms(
             note, request.actor_party_id, request.terms, self.lpr, parties
         )
-        saved = await self._save(note.note_id, note.stream_version, amended, request.actor_party_id)
-        return note_ref(note.note_id, saved)
+        return note_ref(await self._save(note.note_id, note, amended, request.actor_party_id))
 
     @refusals
     async def amend_counterparty_contact(
@@ -68,16 +68,14 @@ class NoteCommands(DraftingBase):
             else None
         )
         amended = decisions.amend_contact(note, request.actor_party_id, commitment, matches)
-        saved = await self._save(
-            note.note_id, note.stream_version, amended, request.actor_party_id, contact=row
-        )
-        return note_ref(note.note_id, saved)
+        saved = await self._save(note.note_id, note, amended, request.actor_party_id, contact=row)
+        return note_ref(saved)
 
     @refusals
     async def submit_for_signing(self, request: api.NoteCommand) -> api.Frozen:
         note = await self._note(request.note_id)
         frozen = freezing.submit_for_signing(note, request.actor_party_id)
-        await self._save(note.note_id, note.stream_version, frozen, request.actor_party_id)
+        await self._save(note.note_id, note, frozen, request.actor_party_id)
         return api.Frozen(
             note_id=note.note_id,
             note_version=frozen.note_version,
@@ -89,7 +87,4 @@ class NoteCommands(DraftingBase):
     async def cancel_note(self, request: api.CancelNote) -> api.NoteRef:
         note = await self._note(request.note_id)
         cancelled = decisions.cancel_note(note, request.actor_party_id, request.reason)
-        return note_ref(
-            note.note_id,
-            await self._save(note.note_id, note.stream_version, cancelled, request.actor_party_id),
-        )
+        return note_ref(await self._save(note.note_id, note, cancelled, request.actor_party_id))

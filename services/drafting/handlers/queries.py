@@ -10,10 +10,10 @@ from services.drafting.views import note_view, preview
 class Queries(DraftingBase):
     @refusals
     async def get_note(self, request: api.NoteCommand) -> api.NoteView:
-        note = await self.store.load(request.note_id)
-        if note is None or request.actor_party_id not in note.party_ids():
+        stored = await self.store.load_with_contact(request.note_id)
+        if stored is None or request.actor_party_id not in stored.note.party_ids():
             raise not_found()  # the same answer either way: ids are not probed
-        contact = await self._contact(note)
+        note, contact = stored.note, self._contact(stored)
         profile = (
             await self.identity.party_profile(note.counterparty.party_id)
             if note.counterparty
