@@ -19,11 +19,8 @@ from services.drafting.domain.lpr import LprTable, parse_lpr_table
 from services.drafting.domain.note import Note
 from services.drafting.domain.projector import fold
 from shared.events import Envelope, EventPayload, format_utc
-from shared.store import ConcurrencyError, EventStore
+from shared.store import EventStore, append_arguments, append_errors
 from shared.store.postgres import Connection
-
-# What append_events() raises when the stream is not at the expected version.
-_STREAM_MOVED_ON = "JT409"
 
 _EVENT_COLUMNS = (
     "e.event_id, e.event_type, e.schema_version, e.stream_type, e.stream_id, e.version, "
@@ -93,25 +90,6 @@ async def read_note(conn: Connection, schema: str, note_id: uuid.UUID) -> Note |
         note_id,
     )
     return _note_of(rows)
-
-
-def _append_arguments(events: Sequence[Envelope]) -> tuple[Any, ...]:
-    # append_events()'s arguments, as shared's EventStore.append passes them: called here inside
-    # the statement that also inserts drafting's own row.
-    first = events[0]
-    return (
-        first.stream_id,
-        first.version - 1,
-        first.stream_type,
-        [e.event_id for e in events],
-        [e.event_type for e in events],
-        [e.schema_version for e in events],
-        [e.occurred_at for e in events],
-        [e.correlation_id for e in events],
-        [e.causation_id for e in events],
-        [e.actor for e in events],
-        [e.document()["payload"] for e in events],
-    )
 
 
 class NoteStore:
@@ -186,12 +164,6 @@ class NoteStore:
 
     async def _append_with(self, events: Sequence[Envelope], sql: str, *row: Any) -> None:
         # The row is inserted from the append's own result: one statement, no BEGIN/COMMIT.
-        first = events[0]
-        try:
-            await self.events.pool.execute(sql, *_append_arguments(events), *row)
-        except asyncpg.PostgresError as error:
-            moved_on = error.sqlstate == _STREAM_MOVED_ON
-            if moved_on or getattr(error, "constraint_name", None) == "events_stream_version":
-                actual = int(getattr(error, "detail", None) or -1) if moved_on else -1
-                raise ConcurrencyError(first.stream_id, first.version - 1, actual) from error
-            raise
+        arguments = append_arguments(events)
+        with append_errors(events):
+            await self.events.pool.execute(sql, *arguments, *row)

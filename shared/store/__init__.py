@@ -2,7 +2,14 @@
 
 from shared.store.errors import ConcurrencyError, DuplicateEventError
 from shared.store.migrations import Migration, apply_migrations, migrations_in
-from shared.store.postgres import EventStore, RecordedEvent, Transaction, connect_pool
+from shared.store.postgres import (
+    EventStore,
+    RecordedEvent,
+    Transaction,
+    append_arguments,
+    append_errors,
+    connect_pool,
+)
 
 __all__ = [
     "ConcurrencyError",
@@ -11,6 +18,8 @@ __all__ = [
     "Migration",
     "RecordedEvent",
     "Transaction",
+    "append_arguments",
+    "append_errors",
     "apply_migrations",
     "connect_pool",
     "migrations_in",

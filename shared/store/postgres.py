@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +98,14 @@ def _check_consecutive(events: Sequence[Envelope]) -> None:
             raise ValueError("events of one stream must share its stream type")
 
 
-def _columns(events: Sequence[Envelope]) -> tuple[Any, ...]:
+APPEND_ARGUMENTS = 11  # how many parameters `append_events` takes
+
+
+def append_arguments(events: Sequence[Envelope]) -> tuple[Any, ...]:
+    """`append_events`' parameters ($1..$11), for a statement that appends and writes a service's
+    own rows in one round trip (`INSERT ... SELECT ... FROM append_events(...)`); raised errors
+    go through `append_errors`."""
+    _check_consecutive(events)
     first = events[0]
     return (
         first.stream_id,
@@ -115,23 +122,34 @@ def _columns(events: Sequence[Envelope]) -> tuple[Any, ...]:
     )
 
 
-async def append_in(conn: Connection, schema: str, events: Sequence[Envelope]) -> int:
-    """Append events of one stream after `events[0].version - 1`; returns the last position."""
-    _check_consecutive(events)
+@contextmanager
+def append_errors(events: Sequence[Envelope]) -> Iterator[None]:
+    """Turn what `append_events` raises into the store's errors: the stream moved on (or another
+    writer took the version) is a `ConcurrencyError`, an event stored already a
+    `DuplicateEventError`."""
     try:
-        position: int = await conn.fetchval(
-            f"SELECT {schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            *_columns(events),
-        )
+        yield
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == "events_stream_version":
             raise ConcurrencyError(events[0].stream_id, events[0].version - 1, -1) from error
-        raise DuplicateEventError(str(error)) from error
+        if error.constraint_name == "events_event_id":
+            raise DuplicateEventError(str(error)) from error
+        raise
     except asyncpg.PostgresError as error:
         if error.sqlstate == _STREAM_MOVED_ON:
             actual = int(getattr(error, "detail", -1) or -1)
             raise ConcurrencyError(events[0].stream_id, events[0].version - 1, actual) from error
         raise
+
+
+async def append_in(conn: Connection, schema: str, events: Sequence[Envelope]) -> int:
+    """Append events of one stream after `events[0].version - 1`; returns the last position."""
+    arguments = append_arguments(events)
+    with append_errors(events):
+        position: int = await conn.fetchval(
+            f"SELECT {schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            *arguments,
+        )
     return position
 
 
