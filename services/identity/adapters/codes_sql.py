@@ -3,46 +3,51 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
-from services.identity.adapters.postgres import CodeRow, Queryable
+from services.identity.adapters.postgres import CodeRow, PartyRow, Queryable
 from shared.store import Transaction
 
 
-async def lock_phone(tx: Transaction, phone_index: str) -> None:
-    # Two replicas sending to one phone at once must not both pass the rate limit.
-    await tx.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"code:{phone_index}")
-
-
-async def send_times(
+async def lock_phone_send_times(
     tx: Transaction, phone_index: str, since: datetime
 ) -> list[tuple[str, datetime]]:
+    """Take the phone's lock until commit (two replicas sending to one phone at once must not
+    both pass the rate limit), then the codes sent to it since `since`, as seen under the lock."""
     rows = await tx.conn.fetch(
-        f"SELECT purpose, sent_at FROM {tx.schema}.one_time_codes "
-        "WHERE phone_index = $1 AND sent_at > $2",
+        f"SELECT purpose, sent_at FROM {tx.schema}.lock_phone_send_times($1, $2)",
         phone_index,
         since,
     )
     return [(r["purpose"], r["sent_at"]) for r in rows]
 
 
-async def insert_code(
-    tx: Transaction, phone_index: str, purpose: str, code_hash: str, at: datetime, ttl: timedelta
-) -> None:
+@dataclass(frozen=True)
+class NewCode:
+    phone_index: str
+    purpose: str
+    code_hash: str
+    sent_at: datetime
+    expires_at: datetime
+    dev_copy: str | None  # the code itself, for the development inbox only
+
+
+async def insert_code(tx: Transaction, code: NewCode) -> None:
+    """Replace the phone's pending code of that purpose (and copy it to the development inbox)."""
     await tx.conn.execute(
-        f"UPDATE {tx.schema}.one_time_codes SET active = false "
-        "WHERE phone_index = $1 AND purpose = $2 AND active",
-        phone_index,
-        purpose,
-    )
-    await tx.conn.execute(
+        f"WITH retired AS (UPDATE {tx.schema}.one_time_codes SET active = false "
+        "WHERE phone_index = $1 AND purpose = $2 AND active), "
+        f"copied AS (INSERT INTO {tx.schema}.dev_inbox (phone_index, purpose, code, sent_at) "
+        "SELECT $1, $2, $6, $4 WHERE $6::text IS NOT NULL) "
         f"INSERT INTO {tx.schema}.one_time_codes "
         "(phone_index, purpose, code_hash, sent_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        phone_index,
-        purpose,
-        code_hash,
-        at,
-        at + ttl,
+        code.phone_index,
+        code.purpose,
+        code.code_hash,
+        code.sent_at,
+        code.expires_at,
+        code.dev_copy,
     )
 
 
@@ -65,17 +70,32 @@ async def count_attempt(tx: Transaction, code_id: int, *, consumed: bool) -> Non
     )
 
 
-async def insert_session(
-    tx: Transaction, session_id: uuid.UUID, party_id: uuid.UUID, at: datetime, until: datetime
-) -> None:
-    await tx.conn.execute(
-        f"INSERT INTO {tx.schema}.sessions (session_id, party_id, issued_at, expires_at) "
-        "VALUES ($1, $2, $3, $4)",
-        session_id,
-        party_id,
-        at,
-        until,
+@dataclass(frozen=True)
+class LoginWrite:
+    code_id: int
+    party: PartyRow  # registered only if the phone has no party yet
+    phone_index: str
+    session_id: uuid.UUID
+    at: datetime
+    until: datetime
+
+
+async def log_in(tx: Transaction, login: LoginWrite) -> tuple[uuid.UUID, bool]:
+    """Use the right code up and open a session for the phone's party, registering it first if
+    it is new: the party's id, and whether it is new."""
+    row = await tx.conn.fetchrow(
+        f"SELECT party_id, new_party FROM {tx.schema}.log_in($1, $2, $3, $4, $5, $6, $7, $8)",
+        login.code_id,
+        login.party.party_id,
+        login.phone_index,
+        login.party.kid,
+        login.party.phone_sealed,
+        login.session_id,
+        login.at,
+        login.until,
     )
+    assert row is not None  # the function returns one row
+    return row["party_id"], row["new_party"]
 
 
 async def session_state(conn: Queryable, schema: str, session_id: uuid.UUID) -> str:
@@ -120,54 +140,15 @@ async def insert_presence_check(
     return check_id
 
 
-async def take_presence_check(
-    tx: Transaction, party_id: uuid.UUID, at: datetime, ticket_id: uuid.UUID
-) -> str | None:
-    """Use the party's latest unused check still valid at `at`; returns its method."""
-    row = await tx.conn.fetchrow(
-        f"SELECT check_id, method FROM {tx.schema}.presence_checks WHERE party_id = $1 "
-        "AND used_for IS NULL AND passed_at <= $2 AND valid_until > $2 "
-        "ORDER BY passed_at DESC LIMIT 1 FOR UPDATE",
-        party_id,
-        at,
-    )
-    if row is None:
-        return None
-    await tx.conn.execute(
-        f"UPDATE {tx.schema}.presence_checks SET used_for = $2 WHERE check_id = $1",
-        row["check_id"],
-        ticket_id,
-    )
-    method: str = row["method"]
-    return method
-
-
-async def insert_redemption(
+async def redeem_ticket(
     tx: Transaction, ticket_id: uuid.UUID, party_id: uuid.UUID, note_id: uuid.UUID, at: datetime
-) -> bool:
-    """True if this is the ticket's first redemption."""
-    inserted = await tx.conn.fetchval(
-        f"INSERT INTO {tx.schema}.redeemed_tickets (ticket_id, party_id, note_id, redeemed_at) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-        ticket_id,
-        party_id,
-        note_id,
-        at,
+) -> int | None:
+    """Lock the party and record the ticket's redemption: the party's stream version, or None
+    if the ticket was already redeemed."""
+    version: int | None = await tx.conn.fetchval(
+        f"SELECT {tx.schema}.redeem_ticket($1, $2, $3, $4)", ticket_id, party_id, note_id, at
     )
-    return bool(inserted)
-
-
-async def record_dev_message(
-    conn: Queryable, schema: str, phone_index: str, purpose: str, code: str, at: datetime
-) -> None:
-    await conn.execute(
-        f"INSERT INTO {schema}.dev_inbox (phone_index, purpose, code, sent_at) "
-        "VALUES ($1, $2, $3, $4)",
-        phone_index,
-        purpose,
-        code,
-        at,
-    )
+    return version
 
 
 async def dev_messages(

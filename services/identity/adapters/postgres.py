@@ -13,7 +13,8 @@ from datetime import datetime
 
 import asyncpg
 
-from shared.events import Envelope, EventPayload
+from services.identity.domain.party import Party, fold
+from shared.events import Envelope, EventPayload, payload_class, upcast
 from shared.store import Transaction
 from shared.store.postgres import Connection
 
@@ -45,13 +46,39 @@ class CodeRow:
     active: bool
 
 
-async def lock_party(tx: Transaction, party_id: uuid.UUID) -> PartyRow | None:
-    row = await tx.conn.fetchrow(
-        f"SELECT party_id, kid, phone_sealed FROM {tx.schema}.parties WHERE party_id = $1 "
-        "FOR UPDATE",
-        party_id,
+@dataclass(frozen=True)
+class LockedParty:
+    """A party whose row the transaction has locked, as its stream says after the lock."""
+
+    party: Party
+    version: int
+    check_method: str | None
+
+
+async def lock_party(
+    tx: Transaction, party_id: uuid.UUID, take_check: tuple[uuid.UUID, datetime] | None = None
+) -> LockedParty | None:
+    """None if there is no such party. `take_check` (ticket id, time): also use up the party's
+    latest presence check valid then for that ticket; its method is `check_method`."""
+    ticket_id, at = take_check or (None, None)
+    rows = await tx.conn.fetch(
+        f"SELECT * FROM {tx.schema}.lock_party($1, $2, $3)", party_id, ticket_id, at
     )
-    return PartyRow(row["party_id"], row["kid"], row["phone_sealed"]) if row else None
+    if not rows:
+        return None
+    party = fold(_payload(row) for row in rows[1:])
+    return LockedParty(party, rows[-1]["version"], rows[0]["check_method"])
+
+
+def _payload(row: asyncpg.Record) -> EventPayload:
+    document = upcast(
+        {
+            "event_type": row["event_type"],
+            "schema_version": row["schema_version"],
+            "payload": row["payload"],
+        }
+    )
+    return payload_class(document["event_type"]).model_validate(document["payload"])
 
 
 async def find_party(conn: Queryable, schema: str, party_id: uuid.UUID) -> PartyRow | None:
@@ -61,54 +88,23 @@ async def find_party(conn: Queryable, schema: str, party_id: uuid.UUID) -> Party
     return PartyRow(row["party_id"], row["kid"], row["phone_sealed"]) if row else None
 
 
-async def insert_party(
-    tx: Transaction, party: PartyRow, phone_index: str, at: datetime
-) -> uuid.UUID | None:
-    """The new party's id, or None when the phone already belongs to a party."""
-    inserted: uuid.UUID | None = await tx.conn.fetchval(
-        f"INSERT INTO {tx.schema}.parties (party_id, phone_index, kid, phone_sealed, created_at) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (phone_index) DO NOTHING RETURNING party_id",
-        party.party_id,
-        phone_index,
-        party.kid,
-        party.phone_sealed,
-        at,
-    )
-    return inserted
-
-
-async def party_by_phone(tx: Transaction, phone_index: str) -> uuid.UUID:
-    party_id: uuid.UUID = await tx.conn.fetchval(
-        f"SELECT party_id FROM {tx.schema}.parties WHERE phone_index = $1", phone_index
-    )
-    return party_id
-
-
-async def phone_index_of(conn: Queryable, schema: str, party_id: uuid.UUID) -> str | None:
-    index: str | None = await conn.fetchval(
-        f"SELECT phone_index FROM {schema}.parties WHERE party_id = $1", party_id
-    )
-    return index
-
-
 async def append_to_stream(
     tx: Transaction,
     stream_id: uuid.UUID,
     payloads: Sequence[EventPayload],
     correlation_id: uuid.UUID,
     at: datetime,
+    *,
+    after: int,
 ) -> None:
+    """Append after version `after`, read under the lock that serialises the stream's writers."""
     if not payloads:
         return
-    version: int = await tx.conn.fetchval(
-        f"SELECT coalesce(max(version), 0) FROM {tx.schema}.events WHERE stream_id = $1",
-        stream_id,
-    )
     envelopes = [
         Envelope.new(
             payload,
             stream_id=stream_id,
-            version=version + offset + 1,
+            version=after + offset + 1,
             correlation_id=correlation_id,
             actor="identity",
             occurred_at=at,
@@ -129,11 +125,29 @@ async def find_identity(conn: Queryable, schema: str, party_id: uuid.UUID) -> Id
     return IdentityRow(row[0], row[1], row[2], row[3])
 
 
-async def party_with_identity(conn: Queryable, schema: str, id_index: str) -> uuid.UUID | None:
-    party_id: uuid.UUID | None = await conn.fetchval(
-        f"SELECT party_id FROM {schema}.identities WHERE id_index = $1", id_index
+@dataclass(frozen=True)
+class VerificationState:
+    known: bool
+    verified: bool
+    identity_in_use: bool
+
+
+async def verification_state(
+    conn: Queryable, schema: str, party_id: uuid.UUID, id_index: str
+) -> VerificationState:
+    """Whether the party exists, has an identity, and whether the ID number backs any party.
+
+    The identity row stands for `IdentityVerified`: the two are written in one transaction.
+    """
+    row = await conn.fetchrow(
+        f"SELECT EXISTS (SELECT FROM {schema}.parties WHERE party_id = $1), "
+        f"EXISTS (SELECT FROM {schema}.identities WHERE party_id = $1), "
+        f"EXISTS (SELECT FROM {schema}.identities WHERE id_index = $2)",
+        party_id,
+        id_index,
     )
-    return party_id
+    assert row is not None  # a SELECT without FROM always returns its row
+    return VerificationState(row[0], row[1], row[2])
 
 
 async def insert_identity(

@@ -28,17 +28,14 @@ async def send_code(ctx: IdentityContext, phone: str, phone_index: str, purpose:
     now, policy = ctx.now(), ctx.settings.code_policy()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     async with ctx.store.transaction() as tx:
-        await codes_sql.lock_phone(tx, phone_index)
-        sent = await codes_sql.send_times(tx, phone_index, now - ctx.seconds(3600))
+        sent = await codes_sql.lock_phone_send_times(tx, phone_index, now - ctx.seconds(3600))
         refuse_if_sending_too_often(policy, sent, purpose, now)
         code_hash = ctx.code_hash(phone_index, purpose, code)
-        await codes_sql.insert_code(tx, phone_index, purpose, code_hash, now, policy.ttl)
+        dev_copy = code if ctx.env in ("dev", "test") else None
+        new = codes_sql.NewCode(phone_index, purpose, code_hash, now, now + policy.ttl, dev_copy)
+        await codes_sql.insert_code(tx, new)
         # Sent inside the transaction: a send that fails leaves no code and costs no quota.
         await ctx.providers.sms.send_code(phone, phone_index, code, purpose)
-    if ctx.env in ("dev", "test"):
-        await codes_sql.record_dev_message(
-            ctx.store.pool, ctx.schema, phone_index, purpose, code, now
-        )
     return CodeSent(sent_to=mask_phone(phone), expires_at=now + policy.ttl)
 
 
@@ -54,10 +51,12 @@ def refuse_malformed(code: str) -> None:
 
 async def attempt_code(
     ctx: IdentityContext, tx: Transaction, phone_index: str, purpose: str, code: str
-) -> Refusal | None:
-    """Count one attempt at the phone's pending code; None if it was right (and is now used).
+) -> Refusal | int:
+    """Judge one attempt at the phone's pending code, whose row stays locked until commit.
 
-    The refusal is returned, not raised, so the caller commits the attempt count first.
+    A wrong attempt is counted and its refusal returned, not raised, so the caller commits the
+    count first. A right code's id is returned: the caller uses it up in the same transaction,
+    in a write it makes anyway where it can (one round trip fewer), else with `use_code`.
     """
     policy = ctx.settings.code_policy()
     row = await codes_sql.latest_code(tx, phone_index, purpose)
@@ -66,8 +65,12 @@ async def attempt_code(
     issued = IssuedCode(row.code_hash, row.expires_at, row.attempts, row.active)
     matches = hmac.compare_digest(row.code_hash, ctx.code_hash(phone_index, purpose, code))
     verdict = judge_attempt(policy, issued, matches, ctx.now())
-    if verdict in (Verdict.ACCEPTED, Verdict.WRONG):
-        await codes_sql.count_attempt(tx, row.id, consumed=verdict is Verdict.ACCEPTED)
     if verdict is Verdict.ACCEPTED:
-        return None
+        return row.id
+    if verdict is Verdict.WRONG:
+        await codes_sql.count_attempt(tx, row.id, consumed=False)
     return refusal(verdict, max(policy.max_attempts - row.attempts - 1, 0))
+
+
+async def use_code(tx: Transaction, code_id: int) -> None:
+    await codes_sql.count_attempt(tx, code_id, consumed=True)

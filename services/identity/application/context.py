@@ -25,7 +25,7 @@ from services.identity.adapters.vault import Vault, derive_key
 from services.identity.domain.errors import Refusal
 from services.identity.domain.party import Party, fold
 from services.identity.settings import IdentityKeys, IdentitySettings
-from shared.store import EventStore, Transaction
+from shared.store import EventStore
 
 Clock = Callable[[], datetime]
 Request = TypeVar("Request", bound=BaseModel)
@@ -84,10 +84,8 @@ class IdentityContext:
         message = f"{phone_index}|{purpose}|{code}".encode()
         return hmac.new(self.code_key, message, hashlib.sha256).hexdigest()
 
-    async def party(self, party_id: uuid.UUID, within: Transaction | None = None) -> Party:
-        """`within`: read on that transaction's connection (holding one while waiting for a
-        second could deadlock a busy pool)."""
-        events = await (within or self.store).read_stream(party_id)
+    async def party(self, party_id: uuid.UUID) -> Party:
+        events = await self.store.read_stream(party_id)
         return fold(event.payload for event in events)
 
     async def identity(self, party_id: uuid.UUID) -> Identity | None:

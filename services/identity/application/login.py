@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from services.identity.adapters import codes_sql, postgres
 from services.identity.application.codes import attempt_code, refuse_malformed, send_code
@@ -54,32 +53,29 @@ class Login:
         phone, index = self._phone(request.phone)
         refuse_malformed(request.code)
         async with self.ctx.store.transaction() as tx:
-            refused = await attempt_code(self.ctx, tx, index, LOGIN, request.code)
-            if refused is None:
-                party_id, new_party = await self._party_for(tx, phone, index)
-                token, expires_at = await self._open_session(tx, party_id)
-        if refused is not None:
-            raise refused
+            outcome = await attempt_code(self.ctx, tx, index, LOGIN, request.code)
+            if not isinstance(outcome, Refusal):
+                return await self._log_in(tx, outcome, phone, index)
+        raise outcome
+
+    async def _log_in(self, tx: Transaction, code_id: int, phone: str, index: str) -> LoggedIn:
+        """Use the code up, register the phone's party if it is new, and open a session."""
+        new_id, now = uuid.uuid4(), self.ctx.now()
+        kid, sealed = self.ctx.vault.seal(phone, phone_context(new_id))
+        until = now + self.ctx.seconds(self.ctx.settings.session_ttl_seconds)
+        login = codes_sql.LoginWrite(
+            code_id, postgres.PartyRow(new_id, kid, sealed), index, uuid.uuid4(), now, until
+        )
+        party_id, new_party = await codes_sql.log_in(tx, login)
+        if new_party:
+            events = register(Party())
+            await postgres.append_to_stream(tx, party_id, events, correlation_id(), now, after=0)
+        token = encode_session(
+            SessionClaims(login.session_id, party_id, until), self.ctx.session_key
+        )
         return LoggedIn(
-            session_token=token, party_id=party_id, expires_at=expires_at, new_party=new_party
+            session_token=token, party_id=party_id, expires_at=until, new_party=new_party
         )
-
-    async def _party_for(self, tx: Transaction, phone: str, index: str) -> tuple[uuid.UUID, bool]:
-        party_id, now = uuid.uuid4(), self.ctx.now()
-        kid, sealed = self.ctx.vault.seal(phone, phone_context(party_id))
-        row = postgres.PartyRow(party_id, kid, sealed)
-        if await postgres.insert_party(tx, row, index, now) is None:
-            return await postgres.party_by_phone(tx, index), False
-        await postgres.append_to_stream(tx, party_id, register(Party()), correlation_id(), now)
-        return party_id, True
-
-    async def _open_session(self, tx: Transaction, party_id: uuid.UUID) -> tuple[str, datetime]:
-        now = self.ctx.now()
-        claims = SessionClaims(
-            uuid.uuid4(), party_id, now + self.ctx.seconds(self.ctx.settings.session_ttl_seconds)
-        )
-        await codes_sql.insert_session(tx, claims.session_id, party_id, now, claims.expires_at)
-        return encode_session(claims, self.ctx.session_key), claims.expires_at
 
     async def resolve_session(self, request: SessionToken) -> SessionResolved:
         claims = decode_session(request.session_token, self.ctx.session_key, self.ctx.now())

@@ -10,7 +10,12 @@ import uuid
 
 from services.identity.adapters import codes_sql, postgres
 from services.identity.adapters.providers import ProviderResult
-from services.identity.application.codes import attempt_code, refuse_malformed, send_code
+from services.identity.application.codes import (
+    attempt_code,
+    refuse_malformed,
+    send_code,
+    use_code,
+)
 from services.identity.application.context import (
     Identity,
     IdentityContext,
@@ -68,9 +73,11 @@ class PresenceChecks:
         identity = await self._verified_identity(request.party_id)
         _, index = await self._bound_phone(request.party_id)
         async with self.ctx.store.transaction() as tx:
-            refused = await attempt_code(self.ctx, tx, index, ALTERNATIVE, request.code)
-        if refused is not None:
-            raise refused
+            outcome = await attempt_code(self.ctx, tx, index, ALTERNATIVE, request.code)
+            if not isinstance(outcome, Refusal):
+                await use_code(tx, outcome)
+        if isinstance(outcome, Refusal):
+            raise outcome
         result = await self.ctx.providers.bank_card.verify(
             card, identity.legal_name, identity.id_number
         )

@@ -65,19 +65,24 @@ class Tickets:
             kid=self.ctx.keys.ticket_kid,
         )
         async with self.ctx.store.transaction() as tx:
-            if await postgres.lock_party(tx, party_id) is None:
+            # A refusal rolls back the use of the check along with the rest.
+            locked = await postgres.lock_party(tx, party_id, take_check=(claims.ticket_id, now))
+            if locked is None:
                 raise unknown_party()
-            party = await self.ctx.party(party_id, tx)
-            refuse_unless_verified(party)
-            method = await codes_sql.take_presence_check(tx, party_id, now, claims.ticket_id)
-            if method is None:
+            refuse_unless_verified(locked.party)
+            if locked.check_method is None:
                 raise _check_required()
-            claims = dataclasses.replace(claims, method=method)
-            events = issue_ticket(party, claims)
-            await postgres.append_to_stream(tx, party_id, events, correlation_id(), now)
+            claims = dataclasses.replace(claims, method=locked.check_method)
+            events = issue_ticket(locked.party, claims)
+            await postgres.append_to_stream(
+                tx, party_id, events, correlation_id(), now, after=locked.version
+            )
         ticket = encode_ticket(claims, self.ctx.keys.ticket_key)
         return TicketIssued(
-            ticket=ticket, ticket_id=claims.ticket_id, method=method, expires_at=claims.expires_at
+            ticket=ticket,
+            ticket_id=claims.ticket_id,
+            method=claims.method,
+            expires_at=claims.expires_at,
         )
 
     async def redeem(self, request: RedeemTicket) -> TicketRedeemed:
@@ -88,14 +93,15 @@ class Tickets:
         now = self.ctx.now()
         refuse_unless_redeemable(claims, wanted, now)
         async with self.ctx.store.transaction() as tx:
-            await postgres.lock_party(tx, claims.party_id)
-            first = await codes_sql.insert_redemption(
+            version = await codes_sql.redeem_ticket(
                 tx, claims.ticket_id, claims.party_id, claims.note_id, now
             )
-            if not first:
+            if version is None:
                 raise replayed()
             events = redeem_ticket(claims)
-            await postgres.append_to_stream(tx, claims.party_id, events, correlation_id(), now)
+            await postgres.append_to_stream(
+                tx, claims.party_id, events, correlation_id(), now, after=version
+            )
         return TicketRedeemed(ticket_id=claims.ticket_id, method=claims.method)
 
     async def public_key_info(self, _: NoArguments) -> TicketPublicKey:
@@ -127,7 +133,7 @@ class Tickets:
             try:
                 async with self.ctx.store.transaction() as tx:
                     await postgres.append_to_stream(
-                        tx, stream, [event], correlation_id(), self.ctx.now()
+                        tx, stream, [event], correlation_id(), self.ctx.now(), after=0
                     )
             except ConcurrencyError:
                 pass  # another replica published it

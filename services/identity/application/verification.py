@@ -24,9 +24,9 @@ from services.identity.domain.errors import Refusal
 from services.identity.domain.id_number import parse_id_number
 from services.identity.domain.masking import mask_id_number
 from services.identity.domain.party import (
+    already_verified,
     record_rejection,
     record_verification,
-    refuse_if_verified,
 )
 from shared.catalogue.identity import IdentityVerified
 
@@ -55,12 +55,14 @@ class Verification:
         result = await self.ctx.providers.real_name.check(name, id_number)
         commitment, masked = vault.commitment(id_number, name), mask_id_number(id_number)
         async with self.ctx.store.transaction() as tx:
-            await postgres.lock_party(tx, party_id)
-            party, now = await self.ctx.party(party_id, tx), self.ctx.now()
+            locked, now = await postgres.lock_party(tx, party_id), self.ctx.now()
+            if locked is None:
+                raise unknown_party()
             if not result.accepted:
                 events = record_rejection(result.reason or "real_name_mismatch")
             else:
-                events = record_verification(party, self._verified(result, commitment, masked))
+                verified = self._verified(result, commitment, masked)
+                events = record_verification(locked.party, verified)
                 kid, id_sealed = vault.seal(id_number, id_context(party_id))
                 _, name_sealed = vault.seal(name, name_context(party_id), kid)
                 row = postgres.IdentityRow(party_id, kid, id_sealed, name_sealed)
@@ -68,7 +70,9 @@ class Verification:
                     await postgres.insert_identity(tx, row, id_index, commitment, masked, now)
                 except asyncpg.UniqueViolationError:
                     raise _identity_in_use() from None
-            await postgres.append_to_stream(tx, party_id, events, correlation_id(), now)
+            await postgres.append_to_stream(
+                tx, party_id, events, correlation_id(), now, after=locked.version
+            )
         if not result.accepted:
             raise Refusal(
                 "identity_rejected",
@@ -85,11 +89,15 @@ class Verification:
         )
 
     async def _refuse_unless_can_verify(self, party_id: uuid.UUID, id_index: str) -> None:
-        pool, schema = self.ctx.store.pool, self.ctx.schema
-        if await postgres.find_party(pool, schema, party_id) is None:
+        """Refusals known before the real-name provider is asked (and paid)."""
+        state = await postgres.verification_state(
+            self.ctx.store.pool, self.ctx.schema, party_id, id_index
+        )
+        if not state.known:
             raise unknown_party()
-        refuse_if_verified(await self.ctx.party(party_id))
-        if await postgres.party_with_identity(pool, schema, id_index) is not None:
+        if state.verified:
+            raise already_verified()
+        if state.identity_in_use:
             raise _identity_in_use()
 
     @staticmethod

@@ -52,12 +52,16 @@ def register(party: Party) -> list[EventPayload]:
     return [] if party.registered else [PartyRegistered()]
 
 
+def already_verified() -> Refusal:
+    return Refusal(
+        "already_verified", "this account has already passed the real-name check",
+        message_zh="该账户已完成实名认证",
+    )  # fmt: skip
+
+
 def refuse_if_verified(party: Party) -> None:
     if party.verified:
-        raise Refusal(
-            "already_verified", "this account has already passed the real-name check",
-            message_zh="该账户已完成实名认证",
-        )  # fmt: skip
+        raise already_verified()
 
 
 def record_verification(party: Party, verified: IdentityVerified) -> list[EventPayload]:
