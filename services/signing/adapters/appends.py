@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.events import Envelope
-from shared.store.postgres import Connection
-
-APPEND_ARGUMENTS = 11
+from shared.store.postgres import APPEND_ARGUMENTS, Connection, append_arguments, append_errors
 
 
 @dataclass(frozen=True)
@@ -26,24 +24,6 @@ class Write:
 
     sql: str
     args: tuple[Any, ...]
-
-
-def append_arguments(events: Sequence[Envelope]) -> tuple[Any, ...]:
-    """The event store's `append_events` arguments: events of one stream, in version order."""
-    first = events[0]
-    return (
-        first.stream_id,
-        first.version - 1,
-        first.stream_type,
-        [e.event_id for e in events],
-        [e.event_type for e in events],
-        [e.schema_version for e in events],
-        [e.occurred_at for e in events],
-        [e.correlation_id for e in events],
-        [e.causation_id for e in events],
-        [e.actor for e in events],
-        [e.document()["payload"] for e in events],
-    )
 
 
 def placeholders(first: int, count: int) -> str:
@@ -70,5 +50,6 @@ async def append_decision(
     """Append `events` after `events[0].version - 1` with `writes`; False, and nothing written,
     if the stream is no longer at that version."""
     args = [*append_arguments(events), *(a for w in writes for a in w.args)]
-    position = await conn.fetchval(decision_statement(schema, writes), *args)
+    with append_errors(events):
+        position = await conn.fetchval(decision_statement(schema, writes), *args)
     return position is not None

@@ -10,15 +10,10 @@ from datetime import datetime
 
 import asyncpg
 
-from services.signing.adapters.appends import (
-    APPEND_ARGUMENTS,
-    Write,
-    append_arguments,
-    placeholders,
-)
+from services.signing.adapters.appends import Write, placeholders
 from services.signing.domain.keys import SealedKey
 from shared.events import Envelope
-from shared.store.postgres import Connection
+from shared.store.postgres import APPEND_ARGUMENTS, Connection, append_arguments, append_errors
 
 _KEY_COLUMNS = "party_id, key_id, public_key, vault_kid, nonce, ciphertext"
 
@@ -63,16 +58,17 @@ async def stored_key(
     conn: Connection, schema: str, fresh: SealedKey, published: Envelope
 ) -> SealedKey | None:
     """The party's key: the one it has, else `fresh`, stored with its `published` event."""
-    row = await conn.fetchrow(
-        _STORED_KEY.format(schema=schema),
-        fresh.party_id,
-        fresh.key_id,
-        fresh.public_key,
-        fresh.vault_kid,
-        fresh.nonce,
-        fresh.ciphertext,
-        *append_arguments([published]),
-    )
+    with append_errors([published]):
+        row = await conn.fetchrow(
+            _STORED_KEY.format(schema=schema),
+            fresh.party_id,
+            fresh.key_id,
+            fresh.public_key,
+            fresh.vault_kid,
+            fresh.nonce,
+            fresh.ciphertext,
+            *append_arguments([published]),
+        )
     return None if row is None else _sealed_key(row)
 
 
