@@ -156,16 +156,22 @@ def _span_names(msg: Any) -> _SpanNames | None:
 class TracedTransaction(Transaction):
     async def append(self, events: Sequence[Envelope]) -> int:
         position = await super().append(events)
-        await _remember_trace(self.conn, self.schema, [e.event_id for e in events])
+        await self.appended(events)
         return position
+
+    async def appended(self, events: Sequence[Envelope]) -> None:
+        await _remember_trace(self.conn, self.schema, [e.event_id for e in events])
 
 
 async def _remember_trace(conn: Connection, schema: str, event_ids: list[uuid.UUID]) -> None:
     headers = current_traceparent()
     if headers:
         await conn.execute(
+            # Only for events that were appended: a write may decide not to append (the stream
+            # moved on), and a context nobody publishes would stay for ever.
             f"INSERT INTO {schema}.trace_contexts (event_id, traceparent, tracestate) "
-            "SELECT unnest($1::uuid[]), $2, $3 ON CONFLICT DO NOTHING",
+            f"SELECT event_id, $2, $3 FROM {schema}.events WHERE event_id = ANY($1::uuid[]) "
+            "ON CONFLICT DO NOTHING",
             event_ids,
             headers["traceparent"],
             headers.get("tracestate"),
@@ -185,6 +191,16 @@ class TracedEventStore(EventStore):
             return await super().append(events)
         async with self.transaction() as tx:
             return await tx.append(events)
+
+    @asynccontextmanager
+    async def writing(self, events: Sequence[Envelope]) -> AsyncIterator[Connection]:
+        if not current_traceparent():
+            async with super().writing(events) as conn:
+                yield conn
+            return
+        async with self.transaction() as tx:
+            yield tx.conn
+            await tx.appended(events)
 
 
 class TracingRelay(OutboxRelay):

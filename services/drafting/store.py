@@ -166,4 +166,5 @@ class NoteStore:
         # The row is inserted from the append's own result: one statement, no BEGIN/COMMIT.
         arguments = append_arguments(events)
         with append_errors(events):
-            await self.events.pool.execute(sql, *arguments, *row)
+            async with self.events.writing(events) as conn:
+                await conn.execute(sql, *arguments, *row)

@@ -180,6 +180,11 @@ class Transaction:
         connection is held by such a handler."""
         return await _read_stream(self.conn, self.schema, stream_id)
 
+    async def appended(self, events: Sequence[Envelope]) -> None:
+        """Called after a statement of the service's own appended (or tried to append) `events`
+        on this transaction's connection: what `append` does besides the append (nothing here;
+        the traced store keeps the trace context beside the events that exist)."""
+
     async def mark_processed(self, consumer: str, event_id: uuid.UUID) -> bool:
         """Record that `consumer` handled `event_id`; False if it already had."""
         inserted = await self.conn.fetchval(
@@ -204,6 +209,14 @@ class EventStore:
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self.pool.acquire() as conn, conn.transaction():
             yield Transaction(conn, self.schema)
+
+    @asynccontextmanager
+    async def writing(self, events: Sequence[Envelope]) -> AsyncIterator[Connection]:
+        """A connection for one statement of the service's own that appends `events` with its
+        rows (`append_arguments`): on its own, no BEGIN/COMMIT; the traced store wraps it in a
+        transaction that also keeps the trace context, as `append` does."""
+        async with self.pool.acquire() as conn:
+            yield conn
 
     async def append(self, events: Sequence[Envelope]) -> int:
         # A single statement commits on its own: no BEGIN/COMMIT round trips around it.

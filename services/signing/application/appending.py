@@ -91,8 +91,10 @@ async def _appended(
     ctx: SigningContext, within: Transaction | None, envelopes: list[Envelope], writes: list[Write]
 ) -> bool:
     if within is not None:
-        return await append_decision(within.conn, within.schema, envelopes, writes)
-    async with ctx.store.pool.acquire() as conn:
+        appended = await append_decision(within.conn, within.schema, envelopes, writes)
+        await within.appended(envelopes)
+        return appended
+    async with ctx.store.writing(envelopes) as conn:
         return await append_decision(conn, ctx.schema, envelopes, writes)
 
 

@@ -35,7 +35,7 @@ async def ensure_key(ctx: SigningContext, party_id: uuid.UUID) -> SealedKey:
         actor="signing",
         occurred_at=ctx.clock(),
     )
-    async with ctx.store.pool.acquire() as conn:
+    async with ctx.store.writing([envelope]) as conn:
         stored = await tables.stored_key(conn, ctx.schema, fresh, envelope)
         # None: another request's key committed while that statement ran.
         stored = stored or await tables.load_key(conn, ctx.schema, party_id)
