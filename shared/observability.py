@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Iterator, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -30,7 +30,10 @@ from faststream.nats.opentelemetry.provider import NatsTelemetrySettingsProvider
 from faststream.nats.prometheus.provider import NatsMetricsSettingsProvider
 from faststream.opentelemetry.middleware import TelemetryMiddleware
 from faststream.prometheus import ConsumeAttrs
+from faststream.prometheus.container import MetricsContainer
+from faststream.prometheus.manager import MetricsManager
 from faststream.prometheus.middleware import PrometheusMiddleware
+from faststream.prometheus.types import ProcessingStatus
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -330,6 +333,12 @@ class Telemetry:
             registry=self.registry,
         )
         self._source: _Source | None = None
+        # The commands' counters: FastStream's own metric families (the container finds them
+        # in the registry once the broker's middleware has made them, or makes them first).
+        self._handlers = MetricsManager(
+            MetricsContainer(self.registry, metrics_prefix="jietiao", custom_label_names=()),
+            app_name=service,
+        )
 
     def middlewares(self) -> tuple[BrokerMiddleware[Any, Any], ...]:
         metrics = PrometheusMiddleware(
@@ -346,6 +355,38 @@ class Telemetry:
             settings_provider_factory=_span_names, tracer_provider=self.provider
         )
         return (spans, metrics)
+
+    @contextlib.contextmanager
+    def command_scope(self, msg: Msg) -> Iterator[None]:
+        """Around answering a command: the metrics FastStream's middleware keeps for a handler
+        (same names and labels), and with tracing a span in the caller's trace."""
+        handler, metrics = handler_name(msg), self._handlers
+        metrics.add_received_message("nats", handler)
+        metrics.observe_received_messages_size("nats", handler, len(msg.data))
+        metrics.add_received_message_in_process("nats", handler)
+        started, status = time.perf_counter(), ProcessingStatus.acked
+        try:
+            with self._command_span(msg, handler):
+                yield
+        except Exception as error:
+            status = ProcessingStatus.error
+            metrics.add_received_processed_message_exception("nats", handler, type(error).__name__)
+            raise
+        finally:
+            duration = time.perf_counter() - started
+            metrics.observe_received_processed_message_duration(duration, "nats", handler)
+            metrics.add_received_processed_message("nats", handler, status)
+            metrics.remove_received_message_in_process("nats", handler)
+
+    def _command_span(self, msg: Msg, handler: str) -> contextlib.AbstractContextManager[Any]:
+        if not self.tracing:
+            return contextlib.nullcontext()
+        return self.tracer.start_as_current_span(
+            f"{handler} process",
+            context=_PROPAGATOR.extract(msg.headers or {}),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": handler},
+        )
 
     def event_store(self, pool: asyncpg.Pool, schema: str) -> EventStore:
         return TracedEventStore(pool, schema) if self.tracing else EventStore(pool, schema)

@@ -29,7 +29,7 @@ from nats.aio.client import Client as NatsClient
 import shared.catalogue  # noqa: F401 - registers every event type, so any event can be parsed
 from shared.bus.consumer import Consumer, subscribe
 from shared.bus.recovery import guard_pull_consumers
-from shared.commands import CommandClient
+from shared.commands import CommandClient, document_commands, serve_commands
 from shared.config import Settings, service_settings
 from shared.events import EventPayload
 from shared.health import ASGIApplication, AsgiServer, Check, HealthServer
@@ -140,6 +140,7 @@ class ServiceProcess:
         self._wire(context)
         front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
+        commands = await serve_commands(broker, around=telemetry.command_scope)
         guard_pull_consumers(broker.subscribers, broker.connection)
         # Subscriptions reach the server asynchronously: be reachable before saying "live".
         await broker.connection.flush()
@@ -153,7 +154,7 @@ class ServiceProcess:
         await self.stopping.wait()
         log.info("service stopping", service=name)
         await front.stop()
-        await asyncio.gather(_stop_answering(broker, within=10.0), _stop_fetching(broker))
+        await asyncio.gather(commands.drain(within=10.0), _stop_fetching(broker))
         await broker.stop()  # waits for handlers still running: they commit and ack
         for outcome in await asyncio.gather(relay, *background, return_exceptions=True):
             if isinstance(outcome, BaseException):
@@ -181,26 +182,6 @@ class ServiceProcess:
             return bool(await pool.fetchval("SELECT true"))
 
         return check
-
-
-async def _stop_answering(broker: NatsBroker, within: float) -> None:
-    """Drain every command subscription: the server sends this replica no more requests (its
-    queue group's other members get them) and those already here are answered. Unsubscribing
-    at once would drop them, and their callers would wait for their timeout."""
-
-    async def drain(subscriber: Any) -> None:
-        with contextlib.suppress(Exception):  # already closed: nothing left to answer
-            await asyncio.wait_for(subscriber.subscription.drain(), within)
-        subscriber.subscription = None  # drained: the broker must not unsubscribe it again
-
-    await asyncio.gather(
-        *(
-            drain(subscriber)
-            for subscriber in broker.subscribers
-            if getattr(subscriber, "stream", None) is None
-            and getattr(subscriber, "subscription", None) is not None
-        )
-    )
 
 
 class _NoMoreFetches:
@@ -291,6 +272,7 @@ def offline_broker(name: str, namespace: str) -> NatsBroker:
     store = EventStore(cast(asyncpg.Pool, None), settings.schema_for(name))
     context = ServiceContext(settings, store, broker, Naming(namespace), NatsClient())
     wire(load_service(name), context)
+    document_commands(broker)
     return broker
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import nats
 import pytest
 from faststream.nats import NatsBroker
 
-from shared.commands import CommandClient, CommandModel, CommandRejected, register_command
+from shared.commands import (
+    CommandClient,
+    CommandModel,
+    CommandRejected,
+    register_command,
+    serve_commands,
+)
 from shared.config import Settings
 from shared.subjects import Naming
 
@@ -49,6 +57,7 @@ async def client(settings: Settings, nc: nats.NATS) -> CommandClient:
     broker = NatsBroker(settings.nats_url)
     register_command(broker, naming, "drafting", "deposit", Deposit, deposit)
     await broker.start()
+    await serve_commands(broker)
     yield CommandClient(nc, naming)  # type: ignore[misc]
     await broker.stop()
 
@@ -80,3 +89,63 @@ async def test_a_failure_hides_its_internals(client: CommandClient) -> None:
         await client.call("drafting", "deposit", {"amount": "13"})
     assert refused.value.code == "internal"
     assert "secret" not in refused.value.message
+
+
+async def test_replicas_share_the_commands_and_answer_each_once(
+    settings: Settings, nc: nats.NATS
+) -> None:
+    naming = Naming(settings.namespace)
+    answered: list[int] = []
+
+    def counting(replica: int) -> Callable[[Deposit], Awaitable[Deposited]]:
+        async def handle(request: Deposit) -> Deposited:
+            answered.append(replica)
+            return Deposited(balance=request.amount)
+
+        return handle
+
+    brokers = [NatsBroker(settings.nats_url) for _ in range(2)]
+    for replica, broker in enumerate(brokers):
+        register_command(broker, naming, "drafting", "deposit", Deposit, counting(replica))
+        await broker.start()
+        await serve_commands(broker)
+    try:
+        client = CommandClient(nc, naming)
+        for amount in range(1, 41):
+            assert await client.call("drafting", "deposit", {"amount": str(amount)}) == {
+                "balance": str(amount)
+            }
+    finally:
+        for broker in brokers:
+            await broker.stop()
+    assert len(answered) == 40
+    assert set(answered) == {0, 1}
+
+
+async def test_a_draining_replica_answers_what_it_has_and_takes_no_more(
+    settings: Settings, nc: nats.NATS
+) -> None:
+    naming = Naming(settings.namespace)
+    release = asyncio.Event()
+
+    async def slow(request: Deposit) -> Deposited:
+        await release.wait()
+        return Deposited(balance=request.amount)
+
+    broker = NatsBroker(settings.nats_url)
+    register_command(broker, naming, "drafting", "deposit", Deposit, slow)
+    await broker.start()
+    server = await serve_commands(broker)
+    try:
+        client = CommandClient(nc, naming, timeout=5.0)
+        in_flight = asyncio.create_task(client.call("drafting", "deposit", {"amount": "7"}))
+        await asyncio.sleep(0.2)  # the request has reached the replica
+        draining = asyncio.create_task(server.drain(within=5.0))
+        await asyncio.sleep(0.2)
+        release.set()
+        assert await in_flight == {"balance": "7"}
+        await draining
+        with pytest.raises(nats.errors.NoRespondersError):
+            await nc.request(naming.command_subject("drafting", "deposit"), b"{}", timeout=1.0)
+    finally:
+        await broker.stop()

@@ -16,7 +16,7 @@ from faststream.nats import NatsBroker
 from services.drafting.adapters.identity import NatsIdentity
 from services.drafting.app import build, register
 from services.drafting.handlers import Drafting
-from shared.commands import CommandClient, CommandModel, register_command
+from shared.commands import CommandClient, CommandModel, register_command, serve_commands
 from shared.config import Settings
 from shared.store import EventStore
 from shared.subjects import Naming
@@ -130,6 +130,7 @@ async def running_drafting(
     register(broker, naming, drafting)
     register_identity(broker, naming, identity)
     await broker.start()
+    await serve_commands(broker)
     # The server must have seen every subscription before the first request, or it may answer
     # "no responders": one round trip on the broker's connection makes sure.
     await broker.connection.flush()

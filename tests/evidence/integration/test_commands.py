@@ -25,7 +25,7 @@ from services.evidence.domain.merkle import verify_consistency, verify_inclusion
 from services.evidence.domain.note import open_note
 from services.evidence.domain.tlog_proof import parse_tlog_proof
 from services.evidence.verify import verify_document
-from shared.commands import CommandClient, CommandRejected
+from shared.commands import CommandClient, CommandRejected, serve_commands
 from shared.config import Settings
 from shared.runtime import ServiceContext
 from shared.store import EventStore
@@ -46,6 +46,7 @@ async def client(
     context = ServiceContext(settings, evidence_store(pool, settings), broker, naming, nc)
     wire(context)
     await broker.start()
+    await serve_commands(broker)
     anchoring = [asyncio.create_task(work()) for work in context.background]
     yield CommandClient(nc, naming)
     context.stopping.set()

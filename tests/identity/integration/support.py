@@ -22,7 +22,7 @@ from PIL import Image
 from services.identity.app import build_context, register_commands
 from services.identity.application.context import IdentityContext, Providers
 from services.identity.settings import IdentitySettings
-from shared.commands import CommandClient
+from shared.commands import CommandClient, serve_commands
 from shared.config import Settings
 from shared.events import Envelope
 from shared.store import EventStore
@@ -114,6 +114,7 @@ async def running_identity(
     broker = NatsBroker(settings.nats_url)
     register_commands(broker, naming, ctx)
     await broker.start()
+    await serve_commands(broker)
     identity = Identity(CommandClient(nc, naming), clock, store, ctx)
     await answering(identity.client)
     try:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from services.identity.app import service
 from services.identity.settings import MissingKeysError
-from shared.commands import CommandClient
+from shared.commands import CommandClient, serve_commands
 from shared.config import Settings
 from shared.runtime import ServiceContext
 from shared.store import EventStore
@@ -35,6 +35,7 @@ async def test_the_runtime_wiring_answers_commands(
     assert service.wire is not None
     service.wire(context)
     await context.broker.start()
+    await serve_commands(context.broker)
     try:
         client = CommandClient(nc, context.naming)
         await answering(client)

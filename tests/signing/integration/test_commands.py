@@ -14,7 +14,7 @@ from nats.aio.client import Client as NatsClient
 from services.signing.adapters.identity import NatsIdentity
 from services.signing.app import register_commands
 from services.signing.application.context import SigningContext
-from shared.commands import CommandClient, CommandRejected
+from shared.commands import CommandClient, CommandRejected, serve_commands
 from shared.config import Settings
 from shared.subjects import Naming
 from tests.signing.integration.support import FakeIdentity, feed, sign_request
@@ -29,6 +29,7 @@ async def client(
     broker = NatsBroker(settings.nats_url)
     register_commands(broker, naming, ctx)
     await broker.start()
+    await serve_commands(broker)
     yield CommandClient(nc, naming)
     await broker.stop()
 
