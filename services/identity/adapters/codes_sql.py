@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.identity.adapters.postgres import CodeRow, PartyRow, Queryable
-from shared.store import Transaction
+from shared.events import Envelope
+from shared.store import EventStore, Transaction, append_arguments, append_errors
 
 
 async def lock_phone_send_times(
@@ -80,21 +82,28 @@ class LoginWrite:
     until: datetime
 
 
-async def log_in(tx: Transaction, login: LoginWrite) -> tuple[uuid.UUID, bool]:
+async def log_in(
+    tx: Transaction, login: LoginWrite, registration: Sequence[Envelope]
+) -> tuple[uuid.UUID, bool]:
     """Use the right code up and open a session for the phone's party, registering it first if
-    it is new: the party's id, and whether it is new."""
-    row = await tx.conn.fetchrow(
-        f"SELECT party_id, new_party FROM {tx.schema}.log_in($1, $2, $3, $4, $5, $6, $7, $8)",
-        login.code_id,
-        login.party.party_id,
-        login.phone_index,
-        login.party.kid,
-        login.party.phone_sealed,
-        login.session_id,
-        login.at,
-        login.until,
-    )
+    it is new (appending `registration`, the new party's events): the party's id, and whether it
+    is new."""
+    with append_errors(registration):
+        row = await tx.conn.fetchrow(
+            f"SELECT party_id, new_party FROM {tx.schema}.log_in_and_register("
+            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            login.code_id,
+            login.phone_index,
+            login.party.kid,
+            login.party.phone_sealed,
+            login.session_id,
+            login.at,
+            login.until,
+            *append_arguments(registration),
+        )
     assert row is not None  # the function returns one row
+    if row["new_party"]:
+        await tx.appended(registration)
     return row["party_id"], row["new_party"]
 
 
@@ -141,14 +150,28 @@ async def insert_presence_check(
 
 
 async def redeem_ticket(
-    tx: Transaction, ticket_id: uuid.UUID, party_id: uuid.UUID, note_id: uuid.UUID, at: datetime
-) -> int | None:
-    """Lock the party and record the ticket's redemption: the party's stream version, or None
-    if the ticket was already redeemed."""
-    version: int | None = await tx.conn.fetchval(
-        f"SELECT {tx.schema}.redeem_ticket($1, $2, $3, $4)", ticket_id, party_id, note_id, at
-    )
-    return version
+    store: EventStore,
+    ticket_id: uuid.UUID,
+    note_id: uuid.UUID,
+    at: datetime,
+    redemption: Sequence[Envelope],
+) -> bool:
+    """Lock the party, record the ticket's redemption and append `redemption` to the party's
+    stream after the version read under the lock (whatever version the envelopes carry), in one
+    statement: False if the ticket was already redeemed, and then nothing is written."""
+    stream_id, _, *append = append_arguments(redemption)
+    with append_errors(redemption):
+        async with store.writing(redemption) as conn:
+            position = await conn.fetchval(
+                f"SELECT {store.schema}.redeem_ticket_and_append("
+                "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                ticket_id,
+                note_id,
+                at,
+                stream_id,
+                *append,
+            )
+    return position is not None
 
 
 async def dev_messages(

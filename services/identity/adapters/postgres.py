@@ -15,7 +15,7 @@ import asyncpg
 
 from services.identity.domain.party import Party, fold
 from shared.events import Envelope, EventPayload, payload_class, upcast
-from shared.store import Transaction
+from shared.store import Transaction, append_arguments, append_errors
 from shared.store.postgres import Connection
 
 # A pool runs a lone query on a connection of its own; a transaction's connection runs it inside.
@@ -88,19 +88,16 @@ async def find_party(conn: Queryable, schema: str, party_id: uuid.UUID) -> Party
     return PartyRow(row["party_id"], row["kid"], row["phone_sealed"]) if row else None
 
 
-async def append_to_stream(
-    tx: Transaction,
+def new_events(
     stream_id: uuid.UUID,
     payloads: Sequence[EventPayload],
     correlation_id: uuid.UUID,
     at: datetime,
     *,
     after: int,
-) -> None:
-    """Append after version `after`, read under the lock that serialises the stream's writers."""
-    if not payloads:
-        return
-    envelopes = [
+) -> list[Envelope]:
+    """The envelopes of identity's events, numbered after version `after`."""
+    return [
         Envelope.new(
             payload,
             stream_id=stream_id,
@@ -111,7 +108,20 @@ async def append_to_stream(
         )
         for offset, payload in enumerate(payloads)
     ]
-    await tx.append(envelopes)
+
+
+async def append_to_stream(
+    tx: Transaction,
+    stream_id: uuid.UUID,
+    payloads: Sequence[EventPayload],
+    correlation_id: uuid.UUID,
+    at: datetime,
+    *,
+    after: int,
+) -> None:
+    """Append after version `after`, read under the lock that serialises the stream's writers."""
+    if payloads:
+        await tx.append(new_events(stream_id, payloads, correlation_id, at, after=after))
 
 
 async def find_identity(conn: Queryable, schema: str, party_id: uuid.UUID) -> IdentityRow | None:
@@ -151,18 +161,29 @@ async def verification_state(
 
 
 async def insert_identity(
-    tx: Transaction, row: IdentityRow, id_index: str, commitment: str, masked_id: str, at: datetime
+    tx: Transaction,
+    events: Sequence[Envelope],
+    row: IdentityRow,
+    id_index: str,
+    commitment: str,
+    masked_id: str,
+    at: datetime,
 ) -> None:
-    await tx.conn.execute(
-        f"INSERT INTO {tx.schema}.identities (party_id, id_index, kid, id_number_sealed, "
-        "legal_name_sealed, commitment, masked_id, verified_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        row.party_id,
-        id_index,
-        row.kid,
-        row.id_number_sealed,
-        row.legal_name_sealed,
-        commitment,
-        masked_id,
-        at,
-    )
+    """Append `events` to the party's stream and insert its identity row, in one statement."""
+    append = f"{tx.schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    with append_errors(events):
+        await tx.conn.execute(
+            f"INSERT INTO {tx.schema}.identities (party_id, id_index, kid, id_number_sealed, "
+            "legal_name_sealed, commitment, masked_id, verified_at) "
+            f"SELECT $12, $13, $14, $15, $16, $17, $18, $19 FROM {append}",
+            *append_arguments(events),
+            row.party_id,
+            id_index,
+            row.kid,
+            row.id_number_sealed,
+            row.legal_name_sealed,
+            commitment,
+            masked_id,
+            at,
+        )
+    await tx.appended(events)

@@ -66,10 +66,10 @@ class Login:
         login = codes_sql.LoginWrite(
             code_id, postgres.PartyRow(new_id, kid, sealed), index, uuid.uuid4(), now, until
         )
-        party_id, new_party = await codes_sql.log_in(tx, login)
-        if new_party:
-            events = register(Party())
-            await postgres.append_to_stream(tx, party_id, events, correlation_id(), now, after=0)
+        registration = postgres.new_events(
+            new_id, register(Party()), correlation_id(), now, after=0
+        )
+        party_id, new_party = await codes_sql.log_in(tx, login, registration)
         token = encode_session(
             SessionClaims(login.session_id, party_id, until), self.ctx.session_key
         )

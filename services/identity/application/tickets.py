@@ -92,16 +92,13 @@ class Tickets:
         )
         now = self.ctx.now()
         refuse_unless_redeemable(claims, wanted, now)
-        async with self.ctx.store.transaction() as tx:
-            version = await codes_sql.redeem_ticket(
-                tx, claims.ticket_id, claims.party_id, claims.note_id, now
-            )
-            if version is None:
-                raise replayed()
-            events = redeem_ticket(claims)
-            await postgres.append_to_stream(
-                tx, claims.party_id, events, correlation_id(), now, after=version
-            )
+        # Numbered from 1: the database appends them after the version it reads under the lock.
+        events = postgres.new_events(
+            claims.party_id, redeem_ticket(claims), correlation_id(), now, after=0
+        )
+        store = self.ctx.store
+        if not await codes_sql.redeem_ticket(store, claims.ticket_id, claims.note_id, now, events):
+            raise replayed()
         return TicketRedeemed(ticket_id=claims.ticket_id, method=claims.method)
 
     async def public_key_info(self, _: NoArguments) -> TicketPublicKey:

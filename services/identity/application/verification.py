@@ -59,20 +59,28 @@ class Verification:
             if locked is None:
                 raise unknown_party()
             if not result.accepted:
-                events = record_rejection(result.reason or "real_name_mismatch")
+                rejection = record_rejection(result.reason or "real_name_mismatch")
+                await postgres.append_to_stream(
+                    tx, party_id, rejection, correlation_id(), now, after=locked.version
+                )
             else:
                 verified = self._verified(result, commitment, masked)
-                events = record_verification(locked.party, verified)
+                events = postgres.new_events(
+                    party_id,
+                    record_verification(locked.party, verified),
+                    correlation_id(),
+                    now,
+                    after=locked.version,
+                )
                 kid, id_sealed = vault.seal(id_number, id_context(party_id))
                 _, name_sealed = vault.seal(name, name_context(party_id), kid)
                 row = postgres.IdentityRow(party_id, kid, id_sealed, name_sealed)
                 try:
-                    await postgres.insert_identity(tx, row, id_index, commitment, masked, now)
+                    await postgres.insert_identity(
+                        tx, events, row, id_index, commitment, masked, now
+                    )
                 except asyncpg.UniqueViolationError:
                     raise _identity_in_use() from None
-            await postgres.append_to_stream(
-                tx, party_id, events, correlation_id(), now, after=locked.version
-            )
         if not result.accepted:
             raise Refusal(
                 "identity_rejected",

@@ -10,13 +10,16 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.identity.adapters.providers import DevelopmentRealNameProvider, ProviderResult
 from services.identity.application.login import Login
-from services.identity.application.models import RequestLoginCode
+from services.identity.application.models import RequestLoginCode, SubmitIdentity
+from services.identity.application.verification import Verification
+from services.identity.domain.errors import Refusal
 from shared.catalogue.identity import IdentityRejected
 from shared.commands import CommandRejected
 from shared.events import Envelope
 from shared.store import Transaction
-from tests.identity.integration.support import DIGEST, Identity
+from tests.identity.integration.support import DIGEST, ID_NUMBER, LEGAL_NAME, Identity
 
 PHONE = "13512345678"
 
@@ -133,3 +136,33 @@ async def test_commands_on_one_party_wait_for_each_other_and_append_after(
         "IdentityRejected",
         "SigningTicketRedeemed",
     ]
+
+
+class HeldRealName:
+    """A real-name provider that accepts, once released."""
+
+    def __init__(self) -> None:
+        self.checking, self.release = asyncio.Event(), asyncio.Event()
+
+    async def check(self, legal_name: str, id_number: str) -> ProviderResult:
+        self.checking.set()
+        await self.release.wait()
+        return await DevelopmentRealNameProvider().check(legal_name, id_number)
+
+
+async def test_an_id_number_verified_elsewhere_during_the_check_is_refused_and_not_recorded(
+    identity: Identity,
+) -> None:
+    provider = HeldRealName()
+    providers = dataclasses.replace(identity.ctx.providers, real_name=provider)
+    held = Verification(dataclasses.replace(identity.ctx, providers=providers))
+    party_id = uuid.UUID((await identity.login(PHONE))["party_id"])
+    request = SubmitIdentity(party_id=party_id, legal_name=LEGAL_NAME, id_number=ID_NUMBER)
+    submitting = asyncio.create_task(held.submit_identity(request))
+    await provider.checking.wait()
+    await identity.verified_party("13712345679")
+    provider.release.set()
+    with pytest.raises(Refusal) as refusal:
+        await submitting
+    assert refusal.value.code == "identity_in_use"
+    assert await identity.event_types(party_id) == ["PartyRegistered"]
