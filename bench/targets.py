@@ -29,18 +29,23 @@ TARGETS = (
         "1 replica each, max load: events/s ÷ substrate ceiling",
         AT_LEAST,
         0.5,
-        "CPU in the service processes, not the substrate: see 'CPU of … per lifecycle' (~75 "
-        "CPU-ms per lifecycle of ~20 events over the four processes; at half the ceiling, ~65 "
-        "lifecycles/s, the 2 cores would allow ~30 ms per lifecycle for everything: services, "
-        "PostgreSQL, NATS and the driver) and the whole-system profile: per-message Python "
-        "overhead (event loop and socket calls, asyncpg, nats-py, FastStream) of ~20 commands "
-        "and ~20 events, each event consumed by evidence and other services; then PIL decoding "
-        "the face photo and the handwriting PNGs. Cut so far: FastStream's per-message context "
-        "injection (a worker thread per message), unexported OpenTelemetry spans, the ordered "
-        "consumer's three round trips (one now), the driver's polling, the seal's redraw "
-        "(~100 → ~75 CPU-ms per lifecycle). What is left is of the same kind: a command path "
-        "without FastStream (~20 % of identity's CPU, ~10 % of signing's), uvloop (~6 % in a "
-        "trial), fewer statements per evidence batch",
+        "CPU per message in the service processes, PostgreSQL and NATS, not the substrate: see "
+        "'CPU of … per lifecycle' and the whole-system profile. One lifecycle is ~20 events and "
+        "~26 commands, each event relayed, anchored (with an announcement anchored in turn) and "
+        "consumed by other services; at half the ceiling the 2 cores allow about a tenth of a "
+        "substrate event's CPU per message. Cut so far: FastStream's per-message context "
+        "injection, unexported OpenTelemetry spans, the ordered consumer's and the driver's "
+        "round trips, the seal's redraw; then PostgreSQL statements per lifecycle ~236 → ~123 "
+        "(one statement per command write, the relay's checkpoint at most once a second, skipped "
+        "events in one statement: ~8 % more lifecycles/s in a same-machine A/B) and commands "
+        "answered on nats-py instead of FastStream subscribers (identity's CPU per lifecycle "
+        "−30 %, ~16 % more lifecycles/s): 0.108 → 0.16. Left, of the same kind: drafting's and "
+        "signing's JetStream consumers still go through FastStream (~12 messages per lifecycle), "
+        "the seal PNG (~12 ms of signing's CPU per lifecycle here, most of it Pillow's PNG "
+        "encoder), PostgreSQL's own CPU (~20 % of the machine) and NATS's (~10 %); uvloop made "
+        "no measurable difference. 0.5 needs several times less CPU per message than CPython "
+        "with asyncpg and nats-py gives on this machine: batching commands, or fewer hops per "
+        "event, not tuning",
     ),
     Target(
         "whole system events/s ≥ 0.5 × substrate ceiling (3 replicas of signing, evidence)",
@@ -230,6 +235,10 @@ def table(sections: dict[str, list[Figure]]) -> list[str]:
 
 
 NOTES = [
+    "The pipeline, whole-system and soak sections were rerun on 2026-11-29 (see 'partial "
+    "rerun') on a machine ~3.5 × slower than the other sections' run (the raw RFC 8785 + "
+    "SHA-256 rate measured ~9,500 events/s that day against 33,779 in the audit section): "
+    "compare ratios, never absolute figures across sections.",
     "`make bench` ran on its own embedded PostgreSQL and NATS while other engineers' test "
     "suites shared the 2 cores (see the load average and 'Run time of each part'); pipeline "
     "and event-store parts run 2,000 events (`ARGS='--events 4000'` for the earlier size). "
@@ -323,6 +332,8 @@ NOTES = [
     "put nearly all of it (~450 bytes a note) in command values that pydantic-core's JSON "
     "parser kept in its process-wide string cache (bounded, 16,384 entries, ~1.4 MiB); "
     "command models now cache keys only (values are ID numbers, names, phones), and "
-    "drafting's and signing's slopes went to ~0. Identity's is a step of ~0.7 MiB late in "
-    "the run (see the table), not a steady climb; the projection treats it as one.",
+    "drafting's and signing's slopes went to ~0. Identity's RSS grows ever more slowly "
+    "(~0.8 MiB per 240 notes at first, ~0.1 by 2,500) with one step of ~0.7 MiB late in the "
+    "run (see the table), as in the 5,016-note soak before the command server changed; the "
+    "projection treats the slope as steady, so it overstates.",
 ]
