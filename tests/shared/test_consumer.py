@@ -48,6 +48,21 @@ async def pending_acks(nc: nats.NATS, settings: Settings, consumer: str) -> int:
     return int(info.num_ack_pending) + int(info.num_pending or 0)
 
 
+async def create_applied_table(store: EventStore) -> None:
+    await store.pool.execute(
+        f"CREATE TABLE {store.schema}.applied (seq bigserial, stream_id uuid, version int)"
+    )
+
+
+async def record_applied(event: Envelope, tx: Transaction) -> None:
+    """The order in which a handler saw each stream's versions."""
+    await tx.conn.execute(
+        f"INSERT INTO {tx.schema}.applied (stream_id, version) VALUES ($1, $2)",
+        event.stream_id,
+        event.version,
+    )
+
+
 async def test_each_event_has_its_effect_once_and_is_acked(
     store: EventStore, nc: nats.NATS, settings: Settings
 ) -> None:
@@ -177,17 +192,11 @@ async def test_events_the_consumer_does_not_want_are_acked_without_effect(
 async def test_an_ordered_consumer_applies_each_stream_in_version_order(
     store: EventStore, nc: nats.NATS, settings: Settings
 ) -> None:
-    await store.pool.execute(
-        f"CREATE TABLE {store.schema}.applied (seq bigserial, stream_id uuid, version int)"
-    )
+    await create_applied_table(store)
 
     async def apply(event: Envelope, tx: Transaction) -> None:
         await asyncio.sleep(0.001 * (event.version % 3))  # uneven work, to tempt reordering
-        await tx.conn.execute(
-            f"INSERT INTO {tx.schema}.applied (stream_id, version) VALUES ($1, $2)",
-            event.stream_id,
-            event.version,
-        )
+        await record_applied(event, tx)
 
     streams = [uuid.uuid4() for _ in range(8)]
     for version in range(1, 16):
@@ -250,16 +259,7 @@ async def test_an_unwanted_event_moves_an_ordered_consumer_on_only_in_its_turn(
 async def test_an_ordered_consumer_keeps_order_across_events_it_skips(
     store: EventStore, nc: nats.NATS, settings: Settings
 ) -> None:
-    await store.pool.execute(
-        f"CREATE TABLE {store.schema}.applied (seq bigserial, stream_id uuid, version int)"
-    )
-
-    async def apply(event: Envelope, tx: Transaction) -> None:
-        await tx.conn.execute(
-            f"INSERT INTO {tx.schema}.applied (stream_id, version) VALUES ($1, $2)",
-            event.stream_id,
-            event.version,
-        )
+    await create_applied_table(store)
 
     streams = [uuid.uuid4() for _ in range(6)]
     for version in range(1, 13):
@@ -272,7 +272,7 @@ async def test_an_ordered_consumer_keeps_order_across_events_it_skips(
     ).publish_pending()
     wanted = frozenset({"SampleOpened"})
     replicas = [
-        Consumer("skipping", ("drafting",), apply, event_types=wanted, backoff=(0.1,))
+        Consumer("skipping", ("drafting",), record_applied, event_types=wanted, backoff=(0.1,))
         for _ in range(3)
     ]
     async with (
