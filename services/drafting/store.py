@@ -19,7 +19,7 @@ from services.drafting.domain.lpr import LprTable, parse_lpr_table
 from services.drafting.domain.note import Note
 from services.drafting.domain.projector import fold
 from shared.events import Envelope, EventPayload, format_utc
-from shared.store import EventStore, append_arguments, append_errors
+from shared.store import EventStore, append_arguments, append_call, append_errors
 from shared.store.postgres import Connection
 
 _EVENT_COLUMNS = (
@@ -141,7 +141,7 @@ class NoteStore:
         """Append `events` (optimistically) with their contact or invitation row, atomically."""
         assert contact is None or invitation is None, "a command saves at most one row"
         schema = self.events.schema
-        append = f"{schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        append = append_call(schema)
         if contact is not None:
             await self._append_with(
                 events,

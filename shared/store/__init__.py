@@ -7,6 +7,7 @@ from shared.store.postgres import (
     RecordedEvent,
     Transaction,
     append_arguments,
+    append_call,
     append_errors,
     connect_pool,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "RecordedEvent",
     "Transaction",
     "append_arguments",
+    "append_call",
     "append_errors",
     "apply_migrations",
     "connect_pool",

@@ -101,6 +101,13 @@ def _check_consecutive(events: Sequence[Envelope]) -> None:
 APPEND_ARGUMENTS = 11  # how many parameters `append_events` takes
 
 
+def append_call(schema: str, first: int = 1) -> str:
+    """`<schema>.append_events($first, ..., $first+10)`: the call a statement makes with
+    `append_arguments` bound from parameter `first` on."""
+    parameters = ", ".join(f"${n}" for n in range(first, first + APPEND_ARGUMENTS))
+    return f"{schema}.append_events({parameters})"
+
+
 def append_arguments(events: Sequence[Envelope]) -> tuple[Any, ...]:
     """`append_events`' parameters ($1..$11), for a statement that appends and writes a service's
     own rows in one round trip (`INSERT ... SELECT ... FROM append_events(...)`); raised errors
@@ -147,7 +154,7 @@ async def append_in(conn: Connection, schema: str, events: Sequence[Envelope]) -
     arguments = append_arguments(events)
     with append_errors(events):
         position: int = await conn.fetchval(
-            f"SELECT {schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            f"SELECT {append_call(schema)}",
             *arguments,
         )
     return position

@@ -15,7 +15,7 @@ import asyncpg
 
 from services.identity.domain.party import Party, fold
 from shared.events import Envelope, EventPayload, payload_class, upcast
-from shared.store import Transaction, append_arguments, append_errors
+from shared.store import Transaction, append_arguments, append_call, append_errors
 from shared.store.postgres import Connection
 
 # A pool runs a lone query on a connection of its own; a transaction's connection runs it inside.
@@ -170,7 +170,7 @@ async def insert_identity(
     at: datetime,
 ) -> None:
     """Append `events` to the party's stream and insert its identity row, in one statement."""
-    append = f"{tx.schema}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    append = append_call(tx.schema)
     with append_errors(events):
         await tx.conn.execute(
             f"INSERT INTO {tx.schema}.identities (party_id, id_index, kid, id_number_sealed, "

@@ -10,10 +10,10 @@ from datetime import datetime
 
 import asyncpg
 
-from services.signing.adapters.appends import Write, placeholders
+from services.signing.adapters.appends import Write
 from services.signing.domain.keys import SealedKey
 from shared.events import Envelope
-from shared.store.postgres import APPEND_ARGUMENTS, Connection, append_arguments, append_errors
+from shared.store.postgres import Connection, append_arguments, append_call, append_errors
 
 _KEY_COLUMNS = "party_id, key_id, public_key, vault_kid, nonce, ciphertext"
 
@@ -45,7 +45,7 @@ WITH made AS (
     INSERT INTO {{schema}}.party_keys ({_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
     ON CONFLICT (party_id) DO NOTHING RETURNING {_KEY_COLUMNS}
 ), published AS (
-    SELECT {{schema}}.append_events({placeholders(7, APPEND_ARGUMENTS)}) FROM made
+    SELECT {append_call("{schema}", 7)} FROM made
 )
 SELECT {_KEY_COLUMNS} FROM made WHERE EXISTS (SELECT FROM published)
 UNION ALL
