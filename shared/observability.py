@@ -364,18 +364,16 @@ class Telemetry:
         metrics.add_received_message("nats", handler)
         metrics.observe_received_messages_size("nats", handler, len(msg.data))
         metrics.add_received_message_in_process("nats", handler)
-        started, status = time.perf_counter(), ProcessingStatus.acked
+        started = time.perf_counter()
         try:
             with self._command_span(msg, handler):
                 yield
-        except Exception as error:
-            status = ProcessingStatus.error
-            metrics.add_received_processed_message_exception("nats", handler, type(error).__name__)
-            raise
         finally:
+            # Acked, as FastStream counted it: `run_command` answers every failure (as
+            # `internal`), so none reaches this scope; a cancelled answer still leaves the gauge.
             duration = time.perf_counter() - started
             metrics.observe_received_processed_message_duration(duration, "nats", handler)
-            metrics.add_received_processed_message("nats", handler, status)
+            metrics.add_received_processed_message("nats", handler, ProcessingStatus.acked)
             metrics.remove_received_message_in_process("nats", handler)
 
     def _command_span(self, msg: Msg, handler: str) -> contextlib.AbstractContextManager[Any]:
