@@ -494,10 +494,10 @@ class _Log:
 
     async def anchored_at(self) -> dict[uuid.UUID, float]:
         rows = await self.pool.fetch(
-            f"SELECT (payload->>'event_id')::uuid AS id, "
-            f"extract(epoch FROM recorded_at)::float8 AS at "
-            f"FROM {self._schema('evidence')}.events "
-            f"WHERE event_type = 'EvidenceAnchored' AND global_position > $1",
+            f"SELECT (a->>'event_id')::uuid AS id, extract(epoch FROM e.recorded_at)::float8 AS at "
+            f"FROM {self._schema('evidence')}.events e "
+            f"CROSS JOIN LATERAL jsonb_array_elements(e.payload->'anchored') a "
+            f"WHERE e.event_type = 'EvidenceAnchored' AND e.global_position > $1",
             self.start["evidence"],
         )
         return {r["id"]: r["at"] for r in rows}

@@ -19,7 +19,7 @@ from services.evidence.domain.note import Signer
 from services.evidence.domain.proofs import assemble, consistency_spans, nodes_for
 from services.evidence.domain.signing import sign_next_checkpoint
 from services.evidence.store import LogStore, StoredCheckpoint
-from shared.catalogue.evidence import CheckpointPublished, EvidenceAnchored
+from shared.catalogue.evidence import AnchoredEvent, CheckpointPublished, EvidenceAnchored
 from shared.events import Envelope, format_utc
 from shared.store import EventStore, Transaction
 
@@ -87,8 +87,8 @@ class LogWriter:
     ) -> None:
         # The log anchors its own events too, but announces only other services' events: else
         # each announcement would be anchored, announced, anchored... without end.
-        payloads: list[EvidenceAnchored | CheckpointPublished] = [
-            EvidenceAnchored(
+        anchored = [
+            AnchoredEvent(
                 event_id=uuid.UUID(leaf.event.event_id),
                 source=leaf.event.source,
                 anchored_stream_id=uuid.UUID(leaf.event.stream_id),
@@ -99,16 +99,17 @@ class LogWriter:
             for leaf in batch.leaves
             if leaf.event.source != SERVICE
         ]
-        if not payloads:
+        if not anchored:
             return
-        payloads.append(
+        payloads = (
+            EvidenceAnchored(anchored=anchored),
             CheckpointPublished(
                 origin=self.origin,
                 tree_size=signed.checkpoint.size,
                 root_hash=signed.checkpoint.root.hex(),
                 key_ids=[s.verifier.key_id.hex() for s in self.signers],
                 note=signed.note,
-            )
+            ),
         )
         version = await tx.conn.fetchval(
             f"SELECT coalesce(max(version), 0) FROM {tx.schema}.events WHERE stream_id = $1",

@@ -22,10 +22,11 @@ __all__ = ["AuditOptions", "AuditReport", "Finding", "audit_state", "audit_steps
 async def audit_state(pool: asyncpg.Pool, schema: str) -> Iterable[tuple[str, str]]:
     """The log's announcements, folded, must match its leaves: each anchored event at its index."""
     rows = await pool.fetch(
-        f"SELECT e.payload->>'event_id' AS event_id, (e.payload->>'leaf_index')::bigint AS idx, "
-        f"e.payload->>'leaf_hash' AS leaf_hash, l.event_id::text AS leaf_event, l.leaf_hash AS "
-        f"stored FROM {schema}.events e LEFT JOIN {schema}.leaves l "
-        "ON l.leaf_index = (e.payload->>'leaf_index')::bigint WHERE e.event_type = $1",
+        f"SELECT a->>'event_id' AS event_id, (a->>'leaf_index')::bigint AS idx, "
+        f"a->>'leaf_hash' AS leaf_hash, l.event_id::text AS leaf_event, l.leaf_hash AS stored "
+        f"FROM {schema}.events e CROSS JOIN LATERAL jsonb_array_elements({_ANCHORED}) a "
+        f"LEFT JOIN {schema}.leaves l ON l.leaf_index = (a->>'leaf_index')::bigint "
+        "WHERE e.event_type = $1",
         EvidenceAnchored.event_type(),
     )
     return [
@@ -33,3 +34,10 @@ async def audit_state(pool: asyncpg.Pool, schema: str) -> Iterable[tuple[str, st
         for r in rows
         if r["leaf_event"] != r["event_id"] or (r["stored"] or b"").hex() != r["leaf_hash"]
     ]
+
+
+# The store keeps each announcement as written: a v1 payload is the one entry itself.
+_ANCHORED = (
+    "CASE WHEN e.schema_version = 1 THEN jsonb_build_array(e.payload) "
+    "ELSE e.payload->'anchored' END"
+)

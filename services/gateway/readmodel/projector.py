@@ -29,16 +29,18 @@ async def project_note_event(event: Envelope, tx: Transaction) -> None:
 
 
 async def project_anchor(event: Envelope, tx: Transaction) -> None:
-    anchored = event.payload
-    if not isinstance(anchored, EvidenceAnchored):
+    announced = event.payload
+    if not isinstance(announced, EvidenceAnchored):
         return
+    entries = announced.anchored
     await tx.conn.execute(
         f"INSERT INTO {tx.schema}.anchors (event_id, note_id, leaf_index, leaf_hash) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
-        anchored.event_id,
-        anchored.anchored_stream_id,
-        anchored.leaf_index,
-        anchored.leaf_hash,
+        "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[]) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        [e.event_id for e in entries],
+        [e.anchored_stream_id for e in entries],
+        [e.leaf_index for e in entries],
+        [e.leaf_hash for e in entries],
     )
 
 

@@ -7,13 +7,15 @@ import uuid
 
 import asyncpg
 
+from services.evidence.audit import audit_state
 from services.evidence.domain.checkpoint import parse_checkpoint
 from services.evidence.domain.merkle import verify_consistency
 from services.evidence.domain.note import Signer, open_note
 from services.evidence.domain.receipt import verify_receipt
 from services.evidence.domain.tree import MemoryTree
 from services.evidence.queries import EvidenceQueries
-from services.evidence.writer import LogWriter
+from services.evidence.writer import LogWriter, log_stream_id
+from shared.catalogue.evidence import CheckpointPublished, EvidenceAnchored
 from shared.config import Settings
 from shared.store import EventStore
 from tests.evidence.support import ORIGIN, evidence_store, incoming, note_events, signer
@@ -33,7 +35,7 @@ async def test_batches_become_leaves_a_tree_and_consistent_checkpoints(
     rows = await pool.fetch(f"SELECT leaf_hash FROM {schema}.leaves ORDER BY leaf_index")
     own = await pool.fetchval(f"SELECT count(*) FROM {schema}.events")
     assert len(rows) == 118
-    assert own == 118 + 3  # one EvidenceAnchored per leaf, one CheckpointPublished per batch
+    assert own == 3 + 3  # per batch: one EvidenceAnchored, one CheckpointPublished
     tree = MemoryTree(bytes(r["leaf_hash"]) for r in rows)
     notes = await pool.fetch(f"SELECT note FROM {schema}.checkpoints ORDER BY tree_size")
     checkpoints = [parse_checkpoint(open_note(r["note"], [signer().verifier])[0]) for r in notes]
@@ -59,6 +61,58 @@ async def test_the_log_announces_other_services_events_only(
     assert len(await store.read_all()) == before  # anchored, but not announced again
     assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.leaves") == 3 + before
     assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.checkpoints") == 2
+
+
+async def test_one_announcement_gives_every_event_of_the_batch_its_leaf(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store = evidence_store(pool, settings)
+    events = incoming(note_events(uuid.uuid4(), 5))
+    await LogWriter(store, ORIGIN, [signer()]).commit(events)
+    payloads = [r.envelope().payload for r in await store.read_all()]
+    assert [type(p) for p in payloads] == [EvidenceAnchored, CheckpointPublished]
+    announced = payloads[0]
+    assert isinstance(announced, EvidenceAnchored)
+    assert [str(a.event_id) for a in announced.anchored] == [e.event_id for e in events]
+    leaves = await pool.fetch(f"SELECT event_id, leaf_index, leaf_hash FROM {store.schema}.leaves")
+    assert {(a.event_id, a.leaf_index, a.leaf_hash) for a in announced.anchored} == {
+        (r["event_id"], r["leaf_index"], bytes(r["leaf_hash"]).hex()) for r in leaves
+    }
+    assert list(await audit_state(pool, store.schema)) == []
+
+
+async def test_the_state_check_reads_v1_announcements_too(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store = evidence_store(pool, settings)
+    await LogWriter(store, ORIGIN, [signer()]).commit(incoming(note_events(uuid.uuid4(), 2)))
+    leaf = await pool.fetchrow(
+        f"SELECT leaf_index, leaf_hash, event_id FROM {store.schema}.leaves LIMIT 1"
+    )
+    wrong = uuid.uuid4()
+    for position, event_id in ((100, leaf["event_id"]), (101, wrong)):
+        # As the log wrote them before v2: one announcement per event, its fields the payload.
+        await pool.execute(
+            f"INSERT INTO {store.schema}.events (global_position, stream_id, version, "
+            "stream_type, event_id, event_type, schema_version, occurred_at, correlation_id, "
+            "actor, payload) VALUES ($1, $2, $5, 'log', $3, 'EvidenceAnchored', 1, now(), $3, "
+            "'evidence', $4)",
+            position,
+            log_stream_id(ORIGIN),
+            uuid.uuid4(),
+            {
+                "event_id": str(event_id),
+                "source": "drafting",
+                "anchored_stream_id": str(uuid.uuid4()),
+                "anchored_event_type": "SampleOpened",
+                "leaf_index": leaf["leaf_index"],
+                "leaf_hash": bytes(leaf["leaf_hash"]).hex(),
+            },
+            position,
+        )
+    assert list(await audit_state(pool, store.schema)) == [
+        (f"leaf {leaf['leaf_index']}", f"announced for {wrong}, the log disagrees")
+    ]
 
 
 async def test_after_a_key_rotation_old_receipts_still_verify(
