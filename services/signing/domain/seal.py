@@ -1,12 +1,12 @@
 """The red 已完成签署 seal: SVG and PNG, with the completion time (Asia/Shanghai) and digest.
 
 Both formats are drawn from one layout, so they show the same thing. Rendering is pure: the same
-inputs give the same bytes (with the same Pillow), and the bytes' hashes go into NoteCompleted.
+inputs give the same bytes (with the same Pillow and zlib), and the bytes' hashes go into
+NoteCompleted; the stamp keeps the bytes themselves, so a later renderer never has to agree.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageDraw, ImageFont
 
 from services.signing.domain.glyphs import GLYPHS, Stroke
+from services.signing.domain.seal_png import BandedPng
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TITLE = "已完成签署"
@@ -124,22 +125,21 @@ def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=13 * _K)
 
 
+@cache
+def _encoder() -> BandedPng:
+    return BandedPng(_layout(), _STRIP_TOP // _K, _STRIP_BOTTOM // _K)
+
+
 def _png(time_text: str, digest_text: str) -> bytes:
-    # Only the strip with the text is drawn and reduced per note (the rest is the same for every
-    # note): the bytes are those of drawing the whole seal, for a fifth of the pixels.
+    # Only the strip with the text is drawn, reduced and compressed per note (the rest is the
+    # same for every note): the pixels are those of drawing the whole seal, for a fifth of them.
     strip = _layout_2x().crop((0, _STRIP_TOP, SIZE * _K, _STRIP_BOTTOM))
     draw = ImageDraw.Draw(strip)
     c, font = SIZE * _K / 2, _font()
     draw.text((c, 206 * _K - _STRIP_TOP), time_text, fill=RED, font=font, anchor="ms")
     draw.text((c, 228 * _K - _STRIP_TOP), digest_text, fill=RED, font=font, anchor="ms")
-    image = _layout().copy()
     # Averaging each 2×2 block is the supersampling that smooths the edges.
-    image.paste(strip.reduce(_K), (0, _STRIP_TOP // _K))
-    out = io.BytesIO()
-    # zlib's default level gives within 2% of the smallest file at a third of `optimize=True`'s
-    # cost.
-    image.save(out, format="PNG", compress_level=6)
-    return out.getvalue()
+    return _encoder().encode(strip.reduce(_K))
 
 
 def render_seal(completed_at: datetime, final_digest: str) -> Seal:
