@@ -32,8 +32,8 @@ def _args() -> argparse.Namespace:
     parser.add_argument(
         "--audit-events",
         type=lambda s: [int(x) for x in s.split(",")],
-        default=[50_000, 500_000],
-        help="drafting events per audit namespace (the log's own events double the total)",
+        default=[100_000, 1_000_000],
+        help="drafting events per audit namespace (plus the log's own: 2 per batch anchored)",
     )
     parser.add_argument(
         "--memory-events", type=int, default=100_000, help="drafting events anchored (memory)"
@@ -113,7 +113,7 @@ def main() -> None:
                 lambda: asyncio.run(audit.run(db, nats_url, args.audit_events, args.times)),
             )
             if not args.no_profile:
-                profiles["Replay audit over 5,000 drafting events (10,000 events)"] = _timed(
+                profiles["Replay audit over 10,000 drafting events"] = _timed(
                     took, "audit profile", lambda: asyncio.run(_audit_profile(db, nats_url))
                 )
         if "memory" in only:
@@ -174,7 +174,7 @@ def render(out: Path) -> str:
 
 
 async def _audit_profile(db: str, nats_url: str) -> list[str]:
-    settings, events = await audit.build(db, nats_url, 5_000)
+    settings, events = await audit.build(db, nats_url, 10_000)
     try:
         rate, top = await profiled(audit.audit_rate(settings, events), top=10)
     finally:
