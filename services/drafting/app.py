@@ -32,7 +32,8 @@ stored in a JetStream stream; events hold only commitments and the token's SHA-2
 
 Consumed: signing's `PartySigned`, which locks the terms of the frozen version it signs, and
 `SignatureDeclined`, which ends the note (`NoteDeclined`).
-Calls: identity's `party_profile`, `check_age` and `match_name` (see `ports`).
+Calls: identity's `party_profile` (with `age_on` for an IOU's start date) and `match_name`
+(see `ports`).
 """
 
 from __future__ import annotations

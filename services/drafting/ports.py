@@ -16,14 +16,14 @@ class PartyProfile:
     verified: bool
     masked_id: str | None  # e.g. 1101**********002X; the only form of an ID drafting ever sees
     commitment: str | None  # the identity service's HMAC identity commitment, hex
+    age: AgeCheck | None = None  # only when asked with `age_on`
 
 
 class IdentityPort(Protocol):
-    async def check_age(self, party_id: uuid.UUID, on: date) -> AgeCheck:
-        """Is the party 22–60 years old on `on`? Only yes/no and a reason, never a birth date."""
+    async def party_profile(self, party_id: uuid.UUID, age_on: date | None = None) -> PartyProfile:
+        """With `age_on`, also `age`: is the party 22–60 years old on that day? Only yes/no and a
+        reason, never a birth date. One round trip, as drafting wants both for an IOU."""
         ...
-
-    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile: ...
 
     async def match_name(self, party_id: uuid.UUID, name: str) -> bool:
         """Does the party's verified legal name equal `name`? The legal name stays in identity."""

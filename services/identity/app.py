@@ -42,10 +42,10 @@ Other services:
 - `ticket_public_key {}` → `{kid, algorithm: "Ed25519", public_key (base64 raw), public_key_pem}`;
   also published once as the event `TicketKeyPublished`. Ticket format: see
   `services.identity.domain.tickets`.
-- `check_age {party_id, on: "YYYY-MM-DD"}` → `{eligible, reason: null|"too_young"|"too_old"|
-  "not_verified"}` (22 to 60 inclusive, completed years on `on`).
-- `party_profile {party_id}` → `{party_id, verified, masked_id, commitment}` (an unknown party is
-  not verified).
+- `party_profile {party_id, age_on?: "YYYY-MM-DD"}` → `{party_id, verified, masked_id,
+  commitment, age}` (an unknown party is not verified). `age` is null unless `age_on` is given,
+  else `{eligible, reason: null|"too_young"|"too_old"|"not_verified"}` (22 to 60 inclusive,
+  completed years on `age_on`): a yes/no and a reason, never the birth date.
 - `match_name {party_id, name}` → `{matches}`; the legal name never leaves identity.
 
 Events (`shared.catalogue.identity`, stream type `party`): `PartyRegistered`, `IdentityVerified`,
@@ -134,7 +134,6 @@ def register_commands(broker: NatsBroker, naming: Naming, ctx: IdentityContext) 
         "issue_ticket": (m.IssueTicket, tickets.issue),
         "redeem_ticket": (m.RedeemTicket, tickets.redeem),
         "ticket_public_key": (m.NoArguments, tickets.public_key_info),
-        "check_age": (m.CheckAge, queries.check_age),
         "party_profile": (m.PartyProfileRequest, queries.party_profile),
         "match_name": (m.MatchName, queries.match_name),
     }

@@ -30,21 +30,26 @@ class NatsIdentity:
                 message_zh="实名认证服务暂时不可用，请稍后重试",
             ) from error
 
-    async def check_age(self, party_id: uuid.UUID, on: date) -> AgeCheck:
-        result = await self._call("check_age", {"party_id": str(party_id), "on": on.isoformat()})
-        return AgeCheck(
-            party_id=party_id, on=on, eligible=result["eligible"], reason=result["reason"]
-        )
-
-    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile:
-        result = await self._call("party_profile", {"party_id": str(party_id)})
+    async def party_profile(self, party_id: uuid.UUID, age_on: date | None = None) -> PartyProfile:
+        request = {"party_id": str(party_id)}
+        if age_on is not None:
+            request["age_on"] = age_on.isoformat()
+        result = await self._call("party_profile", request)
         return PartyProfile(
             party_id=party_id,
             verified=bool(result["verified"]),
             masked_id=result.get("masked_id"),
             commitment=result.get("commitment"),
+            age=_age_check(party_id, age_on, result.get("age")),
         )
 
     async def match_name(self, party_id: uuid.UUID, name: str) -> bool:
         result = await self._call("match_name", {"party_id": str(party_id), "name": name})
         return bool(result["matches"])
+
+
+def _age_check(party_id: uuid.UUID, on: date | None, answer: Any) -> AgeCheck | None:
+    """Identity's age answer for `on`; a missing one stays None, which the age rule refuses."""
+    if on is None or answer is None:
+        return None
+    return AgeCheck(party_id=party_id, on=on, eligible=answer["eligible"], reason=answer["reason"])

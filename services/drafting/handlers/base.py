@@ -116,9 +116,8 @@ class DraftingBase:
         return saved
 
     async def _facts(self, party_id: uuid.UUID, start: date | None) -> PartyFacts:
-        profile = await self.identity.party_profile(party_id)
-        age = await self.identity.check_age(party_id, start) if start else None
-        return PartyFacts(party_id, profile.verified, profile.commitment, age)
+        profile = await self.identity.party_profile(party_id, age_on=start)
+        return PartyFacts(party_id, profile.verified, profile.commitment, profile.age)
 
     def _sealed_contact(
         self, note_id: uuid.UUID, contact: api.ContactIn

@@ -125,18 +125,16 @@ class TicketPublicKey(CommandModel):
     public_key_pem: str
 
 
-class CheckAge(CommandModel):
-    party_id: uuid.UUID
-    on: date
-
-
 class AgeAnswer(CommandModel):
+    """Only yes/no and a reason: the birth date never leaves identity."""
+
     eligible: bool
     reason: Literal["too_young", "too_old", "not_verified"] | None
 
 
 class PartyProfileRequest(CommandModel):
     party_id: uuid.UUID
+    age_on: date | None = None  # also answer the age gate on this date (one round trip)
 
 
 class PartyProfile(CommandModel):
@@ -144,6 +142,7 @@ class PartyProfile(CommandModel):
     verified: bool
     masked_id: str | None
     commitment: str | None
+    age: AgeAnswer | None = None  # only when `age_on` was asked
 
 
 class MatchName(CommandModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
+import uuid
+from datetime import date
 
 from services.identity.application.context import IdentityContext
 from services.identity.application.models import (
     AgeAnswer,
-    CheckAge,
     MatchName,
     NameMatch,
     PartyProfile,
@@ -24,21 +25,24 @@ class Queries:
         self.ctx = ctx
 
     async def party_profile(self, request: PartyProfileRequest) -> PartyProfile:
-        """An unknown party is simply not verified."""
+        """An unknown party is simply not verified; the age only when `age_on` is asked."""
         party = await self.ctx.party(request.party_id)
+        age = await self._age(request.party_id, request.age_on) if request.age_on else None
         return PartyProfile(
             party_id=request.party_id,
             verified=party.verified,
             masked_id=party.masked_id,
             commitment=party.commitment,
+            age=age,
         )
 
-    async def check_age(self, request: CheckAge) -> AgeAnswer:
-        identity = await self.ctx.identity(request.party_id)
+    async def _age(self, party_id: uuid.UUID, on: date) -> AgeAnswer:
+        """Is the party 22 to 60 on `on`: yes/no and a reason, never the birth date."""
+        identity = await self.ctx.identity(party_id)
         if identity is None:
             return AgeAnswer(eligible=False, reason="not_verified")
         birth = parse_id_number(identity.id_number).birth_date
-        reason = age_refusal(birth, request.on)
+        reason = age_refusal(birth, on)
         return AgeAnswer(eligible=reason is None, reason=reason)
 
     async def match_name(self, request: MatchName) -> NameMatch:

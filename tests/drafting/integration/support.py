@@ -43,7 +43,8 @@ class IdentityStandIn:
     """Fixed answers in the shape the identity service's commands promise."""
 
     people: dict[uuid.UUID, Person] = field(default_factory=dict)
-    age_questions: list[tuple[uuid.UUID, date]] = field(default_factory=list)
+    # Each `party_profile` asked, with its `age_on`: one per party and command is the budget.
+    profile_questions: list[tuple[uuid.UUID, date | None]] = field(default_factory=list)
 
     def add(self, person: Person) -> uuid.UUID:
         party_id = uuid.uuid4()
@@ -59,8 +60,8 @@ class PartyRequest(CommandModel):
     party_id: uuid.UUID
 
 
-class AgeRequest(PartyRequest):
-    on: date
+class ProfileRequest(PartyRequest):
+    age_on: date | None = None
 
 
 class NameRequest(PartyRequest):
@@ -72,29 +73,28 @@ class Answer(CommandModel):
 
 
 def register_identity(broker: NatsBroker, naming: Naming, identity: IdentityStandIn) -> None:
-    async def check_age(request: AgeRequest) -> Answer:
-        identity.age_questions.append((request.party_id, request.on))
-        person = identity.person(request.party_id)
-        age = age_on(person.birth_date, request.on)
+    def age_answer(person: Person, on: date) -> dict[str, Any]:
+        age = age_on(person.birth_date, on)
         reason = None if 22 <= age <= 60 else ("too_young" if age < 22 else "too_old")
         if not person.verified:
             reason = "not_verified"
-        return Answer(eligible=reason is None, reason=reason)
+        return {"eligible": reason is None, "reason": reason}
 
-    async def party_profile(request: PartyRequest) -> Answer:
+    async def party_profile(request: ProfileRequest) -> Answer:
+        identity.profile_questions.append((request.party_id, request.age_on))
         person = identity.person(request.party_id)
         return Answer(
             party_id=str(request.party_id),
             verified=person.verified,
             masked_id=person.masked_id if person.verified else None,
             commitment=person.commitment if person.verified else None,
+            age=age_answer(person, request.age_on) if request.age_on else None,
         )
 
     async def match_name(request: NameRequest) -> Answer:
         return Answer(matches=identity.person(request.party_id).legal_name == request.name)
 
-    register_command(broker, naming, "identity", "check_age", AgeRequest, check_age)
-    register_command(broker, naming, "identity", "party_profile", PartyRequest, party_profile)
+    register_command(broker, naming, "identity", "party_profile", ProfileRequest, party_profile)
     register_command(broker, naming, "identity", "match_name", NameRequest, match_name)
 
 

@@ -84,7 +84,7 @@ async def test_a_draft_lands_in_the_schema_and_on_jetstream(
     assert event.event_type == "NoteDrafted"
     assert event.stream_type == "note"
     no_personal_data(json.dumps(event.document(), ensure_ascii=False))
-    assert app.identity.age_questions == [(lender, START)]
+    assert app.identity.profile_questions == [(lender, START)]
 
     assert await relay(store, nc, settings) == 1
     subject = Naming(settings.namespace).event_subject(
@@ -178,7 +178,7 @@ async def test_ages_are_judged_on_the_start_date(
         with pytest.raises(CommandRejected) as refused:
             await app.call("draft_note", request)
         assert (refused.value.code, refused.value.field) == (code, "initiator")
-    assert app.identity.age_questions == [(lender, start)]
+    assert app.identity.profile_questions == [(lender, start)]
 
 
 async def test_preview_gives_the_schedule_and_capitals_and_saves_nothing(

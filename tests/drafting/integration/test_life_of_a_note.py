@@ -23,6 +23,7 @@ from shared.subjects import Naming
 from tests.drafting.integration.support import Person, Running, running_drafting
 from tests.drafting.integration.test_commands import (
     NAME,
+    START,
     draft_request,
     iou_terms,
     no_personal_data,
@@ -81,6 +82,8 @@ async def test_from_draft_to_locked_terms(
     token = (await app.call("invite_counterparty", own))["token"]
     joined = await app.call("accept_invitation", {"token": token, "party_id": str(borrower)})
     assert joined["status"] == "draft"
+    # One question to identity per party: its profile and its age on the start date together.
+    assert app.identity.profile_questions == [(lender, START), (borrower, START)]
 
     view = await app.call("get_note", own)
     assert view["counterparty"] == {
@@ -183,7 +186,7 @@ async def test_amending_a_frozen_note_rechecks_both_ages_on_the_new_start_date(
         },
     )
     assert (amended["note_version"], amended["status"]) == (2, "draft")
-    assert (borrower, date(2026, 5, 31)) in app.identity.age_questions
+    assert (borrower, date(2026, 5, 31)) in app.identity.profile_questions
 
 
 async def test_a_declined_signature_ends_the_note(

@@ -36,7 +36,7 @@ async def full_flow(identity: Identity) -> uuid.UUID:
     )
     issued = await identity.call("issue_ticket", **ticket, purpose="void")
     await identity.call("redeem_ticket", **ticket, purpose="void", ticket=issued["ticket"])
-    await identity.call("check_age", party_id=str(party_id), on="2026-01-01")
+    await identity.call("party_profile", party_id=str(party_id), age_on="2026-01-01")
     await identity.call("match_name", party_id=str(party_id), name=LEGAL_NAME)
     # A second person: a refused identity (already in use), then their own.
     other = (await identity.login(OTHER_PHONE))["party_id"]

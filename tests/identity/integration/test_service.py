@@ -67,8 +67,8 @@ async def test_records_sealed_under_a_retired_key_stay_readable(
     async with running_identity(settings, pool, nc, keys=_keyring(old)) as identity:
         first = str(await identity.verified_party("13512345678"))
     async with running_identity(settings, pool, nc, keys=_keyring(new, old)) as identity:
-        answer = await identity.call("check_age", party_id=first, on="2000-01-01")
-        assert answer == {"eligible": True, "reason": None}
+        profile = await identity.call("party_profile", party_id=first, age_on="2000-01-01")
+        assert profile["age"] == {"eligible": True, "reason": None}
         await identity.verified_party("13512345679", "440524188001010014", "卓文君")
         kids = await pool.fetch(
             f"SELECT kid FROM {identity.store.schema}.identities ORDER BY verified_at"

@@ -47,6 +47,7 @@ async def test_a_verified_party_shows_only_its_mask_and_commitment(identity: Ide
         "verified": True,
         "masked_id": "1101**********002X",
         "commitment": accepted["commitment"],
+        "age": None,
     }
     verified = (await identity.events(uuid.UUID(party_id)))[-1]
     assert verified.event_type == "IdentityVerified"
@@ -63,30 +64,43 @@ async def test_a_verified_party_shows_only_its_mask_and_commitment(identity: Ide
     assert await identity.call("match_name", party_id=party_id, name="欧阳娜") == {"matches": False}
 
 
-async def test_the_age_gate_reads_the_birth_date_in_the_vault(identity: Identity) -> None:
-    # Born 1949-12-31.
+async def test_the_profile_answers_the_age_gate_from_the_birth_date_in_the_vault(
+    identity: Identity,
+) -> None:
+    # Born 1949-12-31: 22 on 1971-12-31, 61 on 2010-12-31.
     party_id = str(await identity.verified_party(PHONE))
-    answers = {
-        on: await identity.call("check_age", party_id=party_id, on=on)
+    profiles = {
+        on: await identity.call("party_profile", party_id=party_id, age_on=on)
         for on in ("1971-12-30", "1971-12-31", "2010-12-30", "2010-12-31")
     }
-    assert answers == {
+    assert {on: profile["age"] for on, profile in profiles.items()} == {
         "1971-12-30": {"eligible": False, "reason": "too_young"},
         "1971-12-31": {"eligible": True, "reason": None},
         "2010-12-30": {"eligible": True, "reason": None},
         "2010-12-31": {"eligible": False, "reason": "too_old"},
     }
+    # A yes/no and a reason, next to the profile: no field could carry the birth date.
+    assert {tuple(profile) for profile in profiles.values()} == {
+        ("party_id", "verified", "masked_id", "commitment", "age")
+    }
     unverified = str((await identity.login("13712345679"))["party_id"])
-    assert await identity.call("check_age", party_id=unverified, on="2000-01-01") == {
-        "eligible": False,
-        "reason": "not_verified",
+    assert await identity.call("party_profile", party_id=unverified, age_on="2000-01-01") == {
+        "party_id": unverified,
+        "verified": False,
+        "masked_id": None,
+        "commitment": None,
+        "age": {"eligible": False, "reason": "not_verified"},
     }
     assert await identity.call("party_profile", party_id=unverified) == {
         "party_id": unverified,
         "verified": False,
         "masked_id": None,
         "commitment": None,
+        "age": None,
     }
+    unknown = str(uuid.uuid4())
+    unknown_profile = await identity.call("party_profile", party_id=unknown, age_on="2000-01-01")
+    assert unknown_profile["age"] == {"eligible": False, "reason": "not_verified"}
 
 
 async def test_a_malformed_identity_is_refused_and_nothing_is_saved(identity: Identity) -> None:
