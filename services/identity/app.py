@@ -35,7 +35,9 @@ Verification (gateway, after `resolve_session`):
   `check_required`.
 
 Other services:
-- `redeem_ticket {ticket, party_id, note_id, document_digest, purpose}` → `{ticket_id, method}`.
+- `redeem_ticket {ticket, party_id, note_id, document_digest, purpose, identity_commitment}` →
+  `{ticket_id, method}`; `identity_mismatch` (the ticket unspent) unless the party is verified as
+  `identity_commitment`, the identity the caller holds for it.
   Refusals: `ticket_invalid`, `ticket_expired`, `ticket_replayed`, `ticket_wrong_note`,
   `ticket_wrong_digest`, `ticket_wrong_party`, `ticket_wrong_purpose`. Exactly one of concurrent
   redemptions of one ticket wins.

@@ -37,7 +37,7 @@ under the request (optimistic concurrency gave up after several retries).
   (refused `not_completed`).
 
 Consumed: drafting's `NoteFrozenForSigning`, `NoteTermsAmended`, `CounterpartyContactAmended`,
-`NoteCancelled`, `NoteTermsLocked`. Calls: identity's `redeem_ticket` and `party_profile`.
+`NoteCancelled`, `NoteTermsLocked`. Calls: identity's `redeem_ticket`.
 Events: `shared.catalogue.signing`. Offline verification: `services.signing.domain.verification`.
 Settings: `services.signing.settings` (`JIETIAO_SIGNING_KEYS`, `..._VOID_TTL_DAYS`, ...).
 """

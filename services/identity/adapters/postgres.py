@@ -135,6 +135,14 @@ async def find_identity(conn: Queryable, schema: str, party_id: uuid.UUID) -> Id
     return IdentityRow(row[0], row[1], row[2], row[3])
 
 
+async def identity_commitment(conn: Queryable, schema: str, party_id: uuid.UUID) -> str | None:
+    """The party's verified identity commitment; None while it is not verified."""
+    found = await conn.fetchval(
+        f"SELECT commitment FROM {schema}.identities WHERE party_id = $1", party_id
+    )
+    return None if found is None else str(found)
+
+
 @dataclass(frozen=True)
 class VerificationState:
     known: bool

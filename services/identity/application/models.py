@@ -107,6 +107,7 @@ class RedeemTicket(CommandModel):
     note_id: uuid.UUID
     document_digest: HexDigest
     purpose: TicketPurpose
+    identity_commitment: HexDigest  # the identity the caller holds for the party
 
 
 class TicketRedeemed(CommandModel):

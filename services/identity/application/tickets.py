@@ -23,6 +23,7 @@ from services.identity.domain.errors import Refusal
 from services.identity.domain.party import issue_ticket, redeem_ticket, refuse_unless_verified
 from services.identity.domain.redemption import (
     RedemptionRequest,
+    refuse_unless_identity,
     refuse_unless_redeemable,
     replayed,
 )
@@ -92,6 +93,10 @@ class Tickets:
         )
         now = self.ctx.now()
         refuse_unless_redeemable(claims, wanted, now)
+        verified = await postgres.identity_commitment(
+            self.ctx.store.pool, self.ctx.schema, claims.party_id
+        )
+        refuse_unless_identity(request.identity_commitment, verified)
         # Numbered from 1: the database appends them after the version it reads under the lock.
         events = postgres.new_events(
             claims.party_id, redeem_ticket(claims), correlation_id(), now, after=0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,3 +51,13 @@ def replayed() -> Refusal:
         "ticket_replayed", "the signing ticket has already been used",
         message_zh="签署凭证已被使用", field="ticket",
     )  # fmt: skip
+
+
+def refuse_unless_identity(expected: str, verified: str | None) -> None:
+    """The caller names the identity it holds for the party (the commitment a note was frozen
+    with); a party not verified, or verified as another identity, cannot spend a ticket on it."""
+    if verified is None or not hmac.compare_digest(expected.encode(), verified.encode()):
+        raise Refusal(
+            "identity_mismatch", "the signer's verified identity is not the one on the note",
+            message_zh="签署人的实名身份与借条上的不一致", field="party_id",
+        )  # fmt: skip

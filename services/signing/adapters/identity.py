@@ -1,9 +1,8 @@
-"""The identity service as signing uses it: redeem a ticket, read a party's profile."""
+"""The identity service as signing uses it: redeem a ticket, for the identity the note names."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import nats.errors
@@ -14,13 +13,6 @@ from shared.commands import CommandClient, CommandRejected
 Purpose = Literal["sign", "void"]
 
 
-@dataclass(frozen=True)
-class PartyProfile:
-    party_id: uuid.UUID
-    verified: bool
-    commitment: str | None
-
-
 class IdentityPort(Protocol):
     async def redeem_ticket(
         self,
@@ -29,11 +21,12 @@ class IdentityPort(Protocol):
         note_id: uuid.UUID,
         document_digest: str,
         purpose: Purpose,
+        identity_commitment: str,
     ) -> Authorisation:
-        """The authorisation, or `CommandRejected` with identity's `ticket_*` code."""
+        """The authorisation, or `CommandRejected` with identity's `ticket_*` code, or
+        `identity_mismatch` (before the ticket is spent) when the party's verified identity is
+        not `identity_commitment`."""
         ...
-
-    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile: ...
 
 
 class NatsIdentity:
@@ -59,6 +52,7 @@ class NatsIdentity:
         note_id: uuid.UUID,
         document_digest: str,
         purpose: Purpose,
+        identity_commitment: str,
     ) -> Authorisation:
         result = await self._call(
             "redeem_ticket",
@@ -68,10 +62,7 @@ class NatsIdentity:
                 "note_id": str(note_id),
                 "document_digest": document_digest,
                 "purpose": purpose,
+                "identity_commitment": identity_commitment,
             },
         )
         return Authorisation(party_id, uuid.UUID(result["ticket_id"]), str(result["method"]))
-
-    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile:
-        result = await self._call("party_profile", {"party_id": str(party_id)})
-        return PartyProfile(party_id, bool(result["verified"]), result.get("commitment"))

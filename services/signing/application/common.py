@@ -1,4 +1,4 @@
-"""Steps several use cases share: parse the handwriting, check identity, redeem the ticket."""
+"""Steps several use cases share: parse the handwriting, redeem the ticket."""
 
 from __future__ import annotations
 
@@ -30,18 +30,6 @@ def parse_handwriting(given: HandwritingInput) -> Handwriting:
     return validated_handwriting(given.strokes, png)
 
 
-async def require_identity(ctx: SigningContext, state: NoteSigning, party_id: uuid.UUID) -> None:
-    """The signer must still be verified, as the identity the note was frozen with."""
-    profile = await ctx.identity.party_profile(party_id)
-    if not profile.verified or profile.commitment != state.identity_commitment_of(party_id):
-        raise SigningRefused(
-            "identity_mismatch",
-            "the signer's verified identity is not the one on the note",
-            "签署人的实名身份与借条上的不一致",
-            "party_id",
-        )
-
-
 def check_of(state: NoteSigning, authorisation: Authorisation) -> SignerCheck:
     return signer_check(
         state, authorisation.party_id, authorisation.ticket_id, authorisation.method
@@ -51,10 +39,15 @@ def check_of(state: NoteSigning, authorisation: Authorisation) -> SignerCheck:
 async def redeem(
     ctx: SigningContext,
     ticket: str,
+    state: NoteSigning,
     party_id: uuid.UUID,
-    note_id: uuid.UUID,
     digest: str,
     purpose: Purpose,
 ) -> Authorisation:
-    # Identity's `ticket_*` refusals pass through to the caller as they are.
-    return await ctx.identity.redeem_ticket(ticket, party_id, note_id, digest, purpose)
+    """Spend the ticket, if the signer is still verified as the identity the note was frozen
+    with (identity checks both in the one call, and refuses `identity_mismatch` unspent).
+    Identity's `ticket_*` refusals pass through to the caller as they are."""
+    commitment = state.identity_commitment_of(party_id)
+    return await ctx.identity.redeem_ticket(
+        ticket, party_id, state.note_id, digest, purpose, commitment
+    )

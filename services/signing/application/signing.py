@@ -8,7 +8,6 @@ from services.signing.application.common import (
     check_of,
     parse_handwriting,
     redeem,
-    require_identity,
 )
 from services.signing.application.context import SigningContext
 from services.signing.application.models import (
@@ -40,8 +39,7 @@ async def sign(ctx: SigningContext, request: SignRequest) -> SignResult:
     # Everything that can be refused is checked before the ticket is spent.
     state = await load(ctx, note_id)
     check_can_sign(state, party_id, digest, request.intent_confirmed)
-    await require_identity(ctx, state, party_id)
-    authorisation = await redeem(ctx, request.ticket, party_id, note_id, digest, "sign")
+    authorisation = await redeem(ctx, request.ticket, state, party_id, digest, "sign")
     key = await keys.ensure_key(ctx, party_id)
     save_handwriting = keys.handwriting_write(ctx, handwriting)
 

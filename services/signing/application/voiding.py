@@ -11,7 +11,6 @@ from services.signing.application.common import (
     check_of,
     parse_handwriting,
     redeem,
-    require_identity,
 )
 from services.signing.application.context import SigningContext
 from services.signing.application.models import (
@@ -34,9 +33,8 @@ async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> Void
     note_id, party_id, code = request.note_id, request.party_id, request.reason_code
     state = await load(ctx, note_id)
     voiding.check_can_request(state, party_id, code, request.reason_text, request.intent_confirmed)
-    await require_identity(ctx, state, party_id)
     assert state.final_digest is not None
-    authorisation = await redeem(ctx, request.ticket, party_id, note_id, state.final_digest, "void")
+    authorisation = await redeem(ctx, request.ticket, state, party_id, state.final_digest, "void")
     key = await keys.ensure_key(ctx, party_id)
     void_id = uuid.uuid4()
     save_handwriting = keys.handwriting_write(ctx, handwriting)
@@ -65,9 +63,8 @@ async def sign_void(ctx: SigningContext, request: SignVoidRequest) -> StatusResu
     state = await load(ctx, note_id)
     voiding.check_can_answer(state, party_id, void_id, ctx.clock())
     require_intent(request.intent_confirmed)
-    await require_identity(ctx, state, party_id)
     assert state.final_digest is not None
-    authorisation = await redeem(ctx, request.ticket, party_id, note_id, state.final_digest, "void")
+    authorisation = await redeem(ctx, request.ticket, state, party_id, state.final_digest, "void")
     key = await keys.ensure_key(ctx, party_id)
     save_handwriting = keys.handwriting_write(ctx, handwriting)
 

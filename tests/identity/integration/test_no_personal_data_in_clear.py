@@ -26,8 +26,10 @@ async def full_flow(identity: Identity) -> uuid.UUID:
     await identity.face_check(party_id)
     note_id = uuid.uuid4()
     ticket = {"party_id": str(party_id), "note_id": str(note_id), "document_digest": DIGEST}
+    commitment = (await identity.call("party_profile", party_id=str(party_id)))["commitment"]
+    held = {**ticket, "identity_commitment": commitment}
     issued = await identity.call("issue_ticket", **ticket, purpose="sign")
-    await identity.call("redeem_ticket", **ticket, purpose="sign", ticket=issued["ticket"])
+    await identity.call("redeem_ticket", **held, purpose="sign", ticket=issued["ticket"])
     identity.clock.advance(61)
     await identity.call("request_alternative_code", party_id=str(party_id))
     code = await identity.last_code(PHONE, "alternative")
@@ -35,7 +37,7 @@ async def full_flow(identity: Identity) -> uuid.UUID:
         "verify_alternative", party_id=str(party_id), code=code, bank_card_number=BANK_CARD
     )
     issued = await identity.call("issue_ticket", **ticket, purpose="void")
-    await identity.call("redeem_ticket", **ticket, purpose="void", ticket=issued["ticket"])
+    await identity.call("redeem_ticket", **held, purpose="void", ticket=issued["ticket"])
     await identity.call("party_profile", party_id=str(party_id), age_on="2026-01-01")
     await identity.call("match_name", party_id=str(party_id), name=LEGAL_NAME)
     # A second person: a refused identity (already in use), then their own.

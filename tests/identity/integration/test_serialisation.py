@@ -129,6 +129,8 @@ async def test_commands_on_one_party_wait_for_each_other_and_append_after(
     }
     issued = await after_another_appends(identity, pool, party_id, "issue_ticket", **request)
     ticket = issued["ticket"]
+    profile = await identity.call("party_profile", party_id=str(party_id))
+    request["identity_commitment"] = profile["commitment"]
     await after_another_appends(identity, pool, party_id, "redeem_ticket", ticket=ticket, **request)
     assert (await identity.event_types(party_id))[-4:] == [
         "IdentityRejected",

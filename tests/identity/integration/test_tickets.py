@@ -35,15 +35,17 @@ async def issue(identity: Identity, party_id: uuid.UUID, purpose: str = "sign") 
     )
 
 
-def redemption(
-    ticket: str, party_id: uuid.UUID, changes: dict[str, str] | None = None
+async def redemption(
+    identity: Identity, ticket: str, party_id: uuid.UUID, changes: dict[str, str] | None = None
 ) -> dict[str, str]:
+    profile = await identity.call("party_profile", party_id=str(party_id))
     request = {
         "ticket": ticket,
         "party_id": str(party_id),
         "note_id": str(NOTE),
         "document_digest": DIGEST,
         "purpose": "sign",
+        "identity_commitment": profile["commitment"] or "0" * 64,
     }
     return {**request, **(changes or {})}
 
@@ -87,9 +89,10 @@ def _issue_request(party_id: uuid.UUID) -> dict[str, str]:
 async def test_a_ticket_is_redeemed_once(identity: Identity) -> None:
     party_id = await ready_party(identity)
     issued = await issue(identity, party_id)
-    redeemed = await identity.call("redeem_ticket", **redemption(issued["ticket"], party_id))
+    request = await redemption(identity, issued["ticket"], party_id)
+    redeemed = await identity.call("redeem_ticket", **request)
     assert redeemed == {"ticket_id": issued["ticket_id"], "method": "face"}
-    replay = await refused(identity, "redeem_ticket", **redemption(issued["ticket"], party_id))
+    replay = await refused(identity, "redeem_ticket", **request)
     assert (replay.code, replay.field) == ("ticket_replayed", "ticket")
     events = await identity.events(party_id)
     assert [e.event_type for e in events[-2:]] == ["SigningTicketIssued", "SigningTicketRedeemed"]
@@ -105,18 +108,20 @@ async def test_a_ticket_for_something_else_is_refused_and_stays_usable(identity:
         ({"note_id": str(uuid.uuid4())}, "ticket_wrong_note"),
         ({"document_digest": "6a" * 32}, "ticket_wrong_digest"),
         ({"purpose": "void"}, "ticket_wrong_purpose"),
+        ({"identity_commitment": "6b" * 32}, "identity_mismatch"),
     ]
     for change, code in cases:
-        request = redemption(issued["ticket"], party_id, change)
+        request = await redemption(identity, issued["ticket"], party_id, change)
         assert (await refused(identity, "redeem_ticket", **request)).code == code
-    await identity.call("redeem_ticket", **redemption(issued["ticket"], party_id))
+    await identity.call("redeem_ticket", **await redemption(identity, issued["ticket"], party_id))
 
 
 async def test_an_expired_ticket_is_refused(identity: Identity) -> None:
     party_id = await ready_party(identity)
     issued = await issue(identity, party_id)
     identity.clock.advance(identity.ctx.settings.ticket_ttl_seconds)
-    rejection = await refused(identity, "redeem_ticket", **redemption(issued["ticket"], party_id))
+    request = await redemption(identity, issued["ticket"], party_id)
+    rejection = await refused(identity, "redeem_ticket", **request)
     assert rejection.code == "ticket_expired"
 
 
@@ -127,17 +132,20 @@ async def test_a_tampered_signature_is_refused(identity: Identity) -> None:
     raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
     raw[0] ^= 1
     forged = f"{signed}.{base64.urlsafe_b64encode(bytes(raw)).rstrip(b'=').decode()}"
-    rejection = await refused(identity, "redeem_ticket", **redemption(forged, party_id))
+    rejection = await refused(
+        identity, "redeem_ticket", **await redemption(identity, forged, party_id)
+    )
     assert (rejection.code, rejection.field) == ("ticket_invalid", "ticket")
-    rejection = await refused(identity, "redeem_ticket", **redemption("jt1.e30.AAAA", party_id))
+    garbage = await redemption(identity, "jt1.e30.AAAA", party_id)
+    rejection = await refused(identity, "redeem_ticket", **garbage)
     assert rejection.code == "ticket_invalid"
 
 
 async def test_of_concurrent_redemptions_exactly_one_wins(identity: Identity) -> None:
     party_id = await ready_party(identity)
-    ticket = (await issue(identity, party_id))["ticket"]
+    request = await redemption(identity, (await issue(identity, party_id))["ticket"], party_id)
     outcomes = await asyncio.gather(
-        *(identity.call("redeem_ticket", **redemption(ticket, party_id)) for _ in range(6)),
+        *(identity.call("redeem_ticket", **request) for _ in range(6)),
         return_exceptions=True,
     )
     wins = [o for o in outcomes if isinstance(o, dict)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.signing.adapters.identity import PartyProfile, Purpose
+from services.signing.adapters.identity import Purpose
 from services.signing.app import build_context
 from services.signing.application import drafting, signing
 from services.signing.application import models as m
@@ -54,7 +54,10 @@ class FakeIdentity:
         note_id: uuid.UUID,
         document_digest: str,
         purpose: Purpose,
+        identity_commitment: str,
     ) -> Authorisation:
+        if party_id in self.unverified or identity_commitment != commitment(party_id):
+            raise CommandRejected("identity_mismatch", "not the note's identity", field="party_id")
         if self.refuse_with:
             raise CommandRejected(self.refuse_with, "refused", field="ticket")
         bound = self.tickets.get(ticket)
@@ -77,10 +80,6 @@ class FakeIdentity:
             raise CommandRejected("ticket_replayed", "used", field="ticket")
         self.redeemed.add(ticket)
         return Authorisation(party_id, uuid.uuid4(), "face")
-
-    async def party_profile(self, party_id: uuid.UUID) -> PartyProfile:
-        verified = party_id not in self.unverified
-        return PartyProfile(party_id, verified, commitment(party_id) if verified else None)
 
 
 def signing_context(pool: Any, schema: str, identity: FakeIdentity, clock: Clock) -> SigningContext:

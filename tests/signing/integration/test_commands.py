@@ -85,6 +85,7 @@ async def test_identity_not_answering_is_refused_as_unavailable(
     settings: Settings, nc: NatsClient
 ) -> None:
     identity = NatsIdentity(CommandClient(nc, Naming(settings.namespace), timeout=1.0))
+    party, note, digest = uuid.uuid4(), uuid.uuid4(), "0" * 64
     with pytest.raises(CommandRejected) as refused:
-        await identity.party_profile(uuid.uuid4())
+        await identity.redeem_ticket("jt1.x", party, note, digest, "sign", digest)
     assert refused.value.code == "identity_unavailable"

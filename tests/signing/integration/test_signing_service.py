@@ -159,9 +159,13 @@ async def test_a_signer_whose_identity_no_longer_matches_is_refused(
     note = Note()
     await feed(ctx, note.note_id, note.frozen())
     identity.unverified.add(note.initiator)
-    with pytest.raises(SigningRefused) as refused:
-        await signing.sign(ctx, sign_request(identity, note, note.initiator))
+    ticket = sign_request(identity, note, note.initiator)
+    with pytest.raises(CommandRejected) as refused:  # identity's refusal, passed through
+        await signing.sign(ctx, ticket)
     assert refused.value.code == "identity_mismatch"
+    assert identity.redeemed == set()  # refused before the ticket is spent
+    identity.unverified.clear()
+    await signing.sign(ctx, ticket)
 
 
 async def test_a_decline_ends_the_note(ctx: SigningContext, identity: FakeIdentity) -> None:
