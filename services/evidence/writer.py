@@ -24,6 +24,10 @@ from shared.events import Envelope, format_utc
 from shared.store import EventStore, Transaction
 
 SERVICE = "evidence"
+# Events listed by one EvidenceAnchored (~250 bytes each): a whole batch in one message would
+# grow with the batch size towards NATS's 1 MB payload limit, and make readers of the stream
+# (the audit, the gateway) receive megabytes at a time.
+ANNOUNCED_AT_MOST = 100
 
 
 def log_stream_id(origin: str) -> uuid.UUID:
@@ -102,7 +106,10 @@ class LogWriter:
         if not anchored:
             return
         payloads = (
-            EvidenceAnchored(anchored=anchored),
+            *(
+                EvidenceAnchored(anchored=anchored[at : at + ANNOUNCED_AT_MOST])
+                for at in range(0, len(anchored), ANNOUNCED_AT_MOST)
+            ),
             CheckpointPublished(
                 origin=self.origin,
                 tree_size=signed.checkpoint.size,

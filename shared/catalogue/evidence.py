@@ -30,7 +30,7 @@ class AnchoredEvent(BaseModel):
 
 class EvidenceAnchored(EventPayload):
     """Events of other services now have their leaves in the log (their receipts can be
-    fetched): one announcement per batch the log commits."""
+    fetched): announced per batch the log commits, at most 100 events to an announcement."""
 
     # v2, not one announcement per event: each announcement is an event too, relayed and
     # anchored in turn, so announcing per event doubled the log's leaves and the bus's messages.

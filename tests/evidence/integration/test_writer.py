@@ -81,6 +81,21 @@ async def test_one_announcement_gives_every_event_of_the_batch_its_leaf(
     assert list(await audit_state(pool, store.schema)) == []
 
 
+async def test_a_big_batch_is_announced_a_hundred_events_at_a_time(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    store = evidence_store(pool, settings)
+    events = incoming(note_events(uuid.uuid4(), 250))
+    await LogWriter(store, ORIGIN, [signer()]).commit(events)
+    payloads = [r.envelope().payload for r in await store.read_all()]
+    announced = [p for p in payloads if isinstance(p, EvidenceAnchored)]
+    assert [len(a.anchored) for a in announced] == [100, 100, 50]
+    listed = [str(entry.event_id) for a in announced for entry in a.anchored]
+    assert listed == [e.event_id for e in events]
+    assert isinstance(payloads[-1], CheckpointPublished)
+    assert list(await audit_state(pool, store.schema)) == []
+
+
 async def test_the_state_check_reads_v1_announcements_too(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
