@@ -23,6 +23,11 @@ from nats.js.errors import NotFoundError
 from shared.subjects import Naming
 
 BATCH = 10_000
+# Bytes one pull may bring, whatever its messages weigh: the server cuts off a client with more
+# than 64 MiB waiting for it (a slow consumer) while this process is busy parsing. A pull stopped
+# by it ends with a 409 status, before the first message that would not fit.
+PULL_BYTES = 16 * 1024 * 1024
+_TOO_BIG_FOR_THE_PULL = b"Message Size Exceeds MaxBytes"
 EXPIRES_SECONDS = 2.0  # a batch cut short by the stream's end ends this long after its last
 # Status codes a pull request ends with when the stream has nothing more (for now).
 _NOTHING_MORE = (b"404", b"408")
@@ -85,10 +90,11 @@ class _Pull:
     received: int = 0
     last_reply: bytes = b""
     status: bytes | None = None
+    description: bytes = b""
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def start(self, wanted: int) -> None:
-        self.wanted, self.received, self.status = wanted, 0, None
+        self.wanted, self.received, self.status, self.description = wanted, 0, None, b""
         self.done.clear()
 
     def __call__(self, reply: bytes, data: bytes, headers: bytes | None) -> None:
@@ -101,15 +107,22 @@ class _Pull:
             if self.received >= self.wanted:
                 self.done.set()
         else:
-            self.status = status_code(headers)
+            self.status, self.description = status_line(headers)
             self.done.set()
 
 
 def status_code(headers: bytes | None) -> bytes:
     """`NATS/1.0 408 Request Timeout\\r\\n...` -> b"408" (b"" if there is no status line)."""
+    return status_line(headers)[0]
+
+
+def status_line(headers: bytes | None) -> tuple[bytes, bytes]:
+    """`NATS/1.0 408 Request Timeout\\r\\n...` -> (b"408", b"Request Timeout")."""
     line = (headers or b"").split(b"\r\n", 1)[0]
     parts = line.split(None, 2)
-    return parts[1] if len(parts) > 1 and parts[0] == b"NATS/1.0" else b""
+    if len(parts) < 2 or parts[0] != b"NATS/1.0":
+        return b"", b""
+    return parts[1], parts[2] if len(parts) > 2 else b""
 
 
 def stream_sequence(reply: bytes) -> int:
@@ -157,7 +170,11 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
         # No more than the stream holds up to `last` (its sequences have no gaps: deletes are
         # denied), so that the last batch is full and ends without waiting for its expiry.
         wanted = min(BATCH, last - seq)
-        request = {"batch": wanted, "expires": int(EXPIRES_SECONDS * 1e9)}
+        request = {
+            "batch": wanted,
+            "max_bytes": PULL_BYTES,
+            "expires": int(EXPIRES_SECONDS * 1e9),
+        }
         pull.start(wanted)
         await nc.publish(api_subject, json.dumps(request).encode(), reply=inbox)
         settling = seq == 0 and loop.time() < settled_by
@@ -169,6 +186,8 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
         if pull.status is not None:
             if pull.status in _NOTHING_MORE:
                 return
+            if pull.description.startswith(_TOO_BIG_FOR_THE_PULL) and pull.received:
+                continue  # the pull's bytes are spent: the next one goes on from here
             if pull.status == _NO_RESPONDER and not pull.received and loop.time() < settled_by:
                 await asyncio.sleep(RETRY_SECONDS)  # nothing came: the same request again
                 continue

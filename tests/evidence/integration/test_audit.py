@@ -202,7 +202,7 @@ async def test_the_raw_stream_read_gives_what_nats_py_fetches(
     # without a request left to expire (which the server would end with a status).
     monkeypatch.setattr(stream, "BATCH", 7)
     statuses: list[bytes | None] = []
-    monkeypatch.setattr(stream, "status_code", lambda h: statuses.append(h) or b"408")
+    monkeypatch.setattr(stream, "status_line", lambda h: statuses.append(h) or (b"408", b""))
     await append_streams(store, streams=4, per_stream=5)
     await relay(store, nc, settings, "drafting")
     naming = Naming(settings.namespace)
@@ -218,6 +218,34 @@ async def test_the_raw_stream_read_gives_what_nats_py_fetches(
     finally:
         await client.close()
     assert statuses == []
+
+
+async def test_the_raw_stream_read_takes_more_bytes_than_a_pull_in_several(
+    store: EventStore, nc: nats.NATS, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pull brings at most PULL_BYTES (else the server cuts a busy reader off as a slow
+    # consumer): it ends early with a 409, and the next pull goes on from there.
+    monkeypatch.setattr(stream, "PULL_BYTES", 2_500)  # three or four of these events
+    seen: list[tuple[bytes, bytes]] = []
+    real = stream.status_line
+    monkeypatch.setattr(stream, "status_line", lambda h: seen.append(real(h)) or seen[-1])
+    await append_streams(store, streams=4, per_stream=5)
+    await relay(store, nc, settings, "drafting")
+    naming = Naming(settings.namespace)
+    sub = await nc.jetstream().pull_subscribe(
+        naming.service_events("drafting"), stream=naming.stream_name("drafting")
+    )
+    expected = [m.data for m in await sub.fetch(20, timeout=5)]
+    client = stream.StreamClient()
+    await client.connect(settings.nats_servers)
+    try:
+        assert await stream.read_stream(client, naming, "drafting") == expected
+        assert (b"409", b"Message Size Exceeds MaxBytes") in seen
+        monkeypatch.setattr(stream, "PULL_BYTES", 100)  # smaller than any one event
+        with pytest.raises(stream.StreamReadError, match="409"):
+            await stream.read_stream(client, naming, "drafting")
+    finally:
+        await client.close()
 
 
 @pytest.mark.parametrize("before", ["no responder", "silence"])
