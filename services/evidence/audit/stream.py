@@ -25,9 +25,12 @@ from shared.subjects import Naming
 BATCH = 10_000
 # Bytes one pull may bring, whatever its messages weigh: the server cuts off a client with more
 # than 64 MiB waiting for it (a slow consumer) while this process is busy parsing. A pull stopped
-# by it ends with a 409 status, before the first message that would not fit.
+# by it ends with this 409 status before the first message that would not fit.
 PULL_BYTES = 16 * 1024 * 1024
-_TOO_BIG_FOR_THE_PULL = b"Message Size Exceeds MaxBytes"
+_PULL_BYTES_SPENT = b"Message Size Exceeds MaxBytes"
+# Servers from 2.10 on also follow a pull with max_bytes that got all its messages with a 409 of
+# this wording: no news after the count, and it may come once the next pull has begun.
+_BATCH_COMPLETED = b"Batch Completed"
 EXPIRES_SECONDS = 2.0  # a batch cut short by the stream's end ends this long after its last
 # Status codes a pull request ends with when the stream has nothing more (for now).
 _NOTHING_MORE = (b"404", b"408")
@@ -107,7 +110,10 @@ class _Pull:
             if self.received >= self.wanted:
                 self.done.set()
         else:
-            self.status, self.description = status_line(headers)
+            status, description = status_line(headers)
+            if description == _BATCH_COMPLETED:
+                return
+            self.status, self.description = status, description
             self.done.set()
 
 
@@ -186,12 +192,13 @@ async def _pull_until(nc: NatsClient, api_subject: str, inbox: str, pull: _Pull,
         if pull.status is not None:
             if pull.status in _NOTHING_MORE:
                 return
-            if pull.description.startswith(_TOO_BIG_FOR_THE_PULL) and pull.received:
+            if pull.description == _PULL_BYTES_SPENT and pull.received:
                 continue  # the pull's bytes are spent: the next one goes on from here
             if pull.status == _NO_RESPONDER and not pull.received and loop.time() < settled_by:
                 await asyncio.sleep(RETRY_SECONDS)  # nothing came: the same request again
                 continue
-            raise StreamReadError(f"pull request ended with status {pull.status.decode()}")
+            status = f"{pull.status.decode()} {pull.description.decode()}".strip()
+            raise StreamReadError(f"pull request ended with status {status}")
 
 
 async def _answered(pull: _Pull, settling: bool) -> bool:
