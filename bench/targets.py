@@ -30,22 +30,23 @@ TARGETS = (
         AT_LEAST,
         0.5,
         "CPU per message in the service processes, PostgreSQL and NATS, not the substrate: see "
-        "'CPU of … per lifecycle' and the whole-system profile. One lifecycle is ~20 events and "
-        "~26 commands, each event relayed, anchored (with an announcement anchored in turn) and "
-        "consumed by other services; at half the ceiling the 2 cores allow about a tenth of a "
-        "substrate event's CPU per message. Cut so far: FastStream's per-message context "
-        "injection, unexported OpenTelemetry spans, the ordered consumer's and the driver's "
-        "round trips, the seal's redraw; then PostgreSQL statements per lifecycle ~236 → ~123 "
-        "(one statement per command write, the relay's checkpoint at most once a second, skipped "
-        "events in one statement: ~8 % more lifecycles/s in a same-machine A/B) and commands "
-        "answered on nats-py instead of FastStream subscribers (identity's CPU per lifecycle "
-        "−30 %, ~16 % more lifecycles/s): 0.108 → 0.16. Left, of the same kind: drafting's and "
-        "signing's JetStream consumers still go through FastStream (~12 messages per lifecycle), "
-        "the seal PNG (~12 ms of signing's CPU per lifecycle here, most of it Pillow's PNG "
-        "encoder), PostgreSQL's own CPU (~20 % of the machine) and NATS's (~10 %); uvloop made "
-        "no measurable difference. 0.5 needs several times less CPU per message than CPython "
-        "with asyncpg and nats-py gives on this machine: batching commands, or fewer hops per "
-        "event, not tuning",
+        "'CPU of … per lifecycle' and the whole-system profile. One lifecycle is 20 events and "
+        "~25 commands (7 of them between services), each event relayed, anchored and consumed by "
+        "other services; at half the ceiling the 2 cores allow about a tenth of a substrate "
+        "event's CPU per message. Cut so far: FastStream's per-message context injection, "
+        "unexported OpenTelemetry spans, the ordered consumer's and the driver's round trips, "
+        "the seal's redraw; PostgreSQL statements per lifecycle ~236 → ~123; commands answered "
+        "on nats-py instead of FastStream subscribers (0.108 → ~0.16 on a slower machine); then "
+        "(~11 % more lifecycles/s in a same-machine A/B, 3 × 5 runs): the log announces per "
+        "batch (one EvidenceAnchored per up to 100 events instead of one per event, each of "
+        "which was relayed and anchored in turn), the seal's PNG compresses only its text rows "
+        "(3.8 → 1.2 ms), and 4 of 9 inter-service commands per lifecycle are gone (drafting "
+        "asks a party's profile and age in one call, signing's ticket redemption checks the "
+        "note's identity). Left, of the same kind: drafting's and signing's JetStream "
+        "consumers still go through FastStream (~12 messages per lifecycle, ~10 % of those "
+        "processes' CPU), PostgreSQL's own CPU (~20 % of the machine) and NATS's (~12 %); "
+        "uvloop made no measurable difference. 0.5 needs several times less CPU per message "
+        "than CPython with asyncpg and nats-py gives on this machine, not tuning",
     ),
     Target(
         "whole system events/s ≥ 0.5 × substrate ceiling (3 replicas of signing, evidence)",
@@ -235,10 +236,13 @@ def table(sections: dict[str, list[Figure]]) -> list[str]:
 
 
 NOTES = [
-    "The pipeline, whole-system and soak sections were rerun on 2026-11-29 (see 'partial "
-    "rerun') on a machine ~3.5 × slower than the other sections' run (the raw RFC 8785 + "
-    "SHA-256 rate measured ~9,500 events/s that day against 33,779 in the audit section): "
-    "compare ratios, never absolute figures across sections.",
+    "Every section comes from one `make bench` on 2026-11-29, but the soak: a separate run "
+    "(`python -m bench --only soak --soak-notes 3000`) of the same code the same day, merged "
+    "in. An earlier partial rerun ran on a machine ~3.5 × slower (raw RFC 8785 + SHA-256 "
+    "~9,500 events/s against ~34,000 here): compare ratios, never absolute figures across "
+    "runs. The whole-system ratio moves with the machine too: the code before this run's last "
+    "changes measured 0.16 on that slower machine, and on this one a same-machine A/B gives "
+    "it ~11 % fewer lifecycles/s than the code measured here (see the target's note).",
     "`make bench` ran on its own embedded PostgreSQL and NATS while other engineers' test "
     "suites shared the 2 cores (see the load average and 'Run time of each part'); pipeline "
     "and event-store parts run 2,000 events (`ARGS='--events 4000'` for the earlier size). "
@@ -335,8 +339,8 @@ NOTES = [
     "put nearly all of it (~450 bytes a note) in command values that pydantic-core's JSON "
     "parser kept in its process-wide string cache (bounded, 16,384 entries, ~1.4 MiB); "
     "command models now cache keys only (values are ID numbers, names, phones), and "
-    "drafting's and signing's slopes went to ~0. Identity's RSS grows ever more slowly "
-    "(~0.8 MiB per 240 notes at first, ~0.1 by 2,500) with one step of ~0.7 MiB late in the "
-    "run (see the table), as in the 5,016-note soak before the command server changed; the "
-    "projection treats the slope as steady, so it overstates.",
+    "drafting's and signing's slopes went to ~0. Every service's RSS grows ever more slowly "
+    "and levels off (see the table: signing ~1 MiB from 1,200 to 2,200 notes, then none to "
+    "3,000; identity in small late steps, as in the earlier 5,016-note soak); the projection "
+    "treats the second half's slope as steady, so it overstates.",
 ]
