@@ -195,22 +195,34 @@ async def test_a_forged_copy_on_the_stream_is_named(
     await assert_named(settings, tmp_path, "event_changed", "event_reordered")
 
 
-async def test_the_raw_stream_read_gives_what_nats_py_fetches(
-    store: EventStore, nc: nats.NATS, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # More than one batch, the last one short: the read still ends at the stream's last message
-    # without a request left to expire (which the server would end with a status).
-    monkeypatch.setattr(stream, "BATCH", 7)
+def recorded_statuses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Every status line the raw read sees, as it parses them."""
     seen: list[tuple[bytes, bytes]] = []
     real = stream.status_line
     monkeypatch.setattr(stream, "status_line", lambda h: seen.append(real(h)) or seen[-1])
+    return seen
+
+
+async def relayed_drafting(store: EventStore, nc: nats.NATS, settings: Settings) -> list[bytes]:
+    """20 drafting events on their stream, as nats-py fetches them."""
     await append_streams(store, streams=4, per_stream=5)
     await relay(store, nc, settings, "drafting")
     naming = Naming(settings.namespace)
     sub = await nc.jetstream().pull_subscribe(
         naming.service_events("drafting"), stream=naming.stream_name("drafting")
     )
-    expected = [m.data for m in await sub.fetch(20, timeout=5)]
+    return [m.data for m in await sub.fetch(20, timeout=5)]
+
+
+async def test_the_raw_stream_read_gives_what_nats_py_fetches(
+    store: EventStore, nc: nats.NATS, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More than one batch, the last one short: the read still ends at the stream's last message
+    # without a request left to expire (which the server would end with a status).
+    monkeypatch.setattr(stream, "BATCH", 7)
+    seen = recorded_statuses(monkeypatch)
+    expected = await relayed_drafting(store, nc, settings)
+    naming = Naming(settings.namespace)
     client = stream.StreamClient()
     await client.connect(settings.nats_servers)
     try:
@@ -228,16 +240,9 @@ async def test_the_raw_stream_read_takes_more_bytes_than_a_pull_in_several(
     # A pull brings at most PULL_BYTES (else the server cuts a busy reader off as a slow
     # consumer): it ends early with a 409, and the next pull goes on from there.
     monkeypatch.setattr(stream, "PULL_BYTES", 2_500)  # three or four of these events
-    seen: list[tuple[bytes, bytes]] = []
-    real = stream.status_line
-    monkeypatch.setattr(stream, "status_line", lambda h: seen.append(real(h)) or seen[-1])
-    await append_streams(store, streams=4, per_stream=5)
-    await relay(store, nc, settings, "drafting")
+    seen = recorded_statuses(monkeypatch)
+    expected = await relayed_drafting(store, nc, settings)
     naming = Naming(settings.namespace)
-    sub = await nc.jetstream().pull_subscribe(
-        naming.service_events("drafting"), stream=naming.stream_name("drafting")
-    )
-    expected = [m.data for m in await sub.fetch(20, timeout=5)]
     client = stream.StreamClient()
     await client.connect(settings.nats_servers)
     try:
