@@ -33,6 +33,11 @@ class Figure:
         return max(self.samples) - min(self.samples)
 
 
+# The embedded servers' processes while `servers()` runs them: their CPU is the benchmark's to
+# measure too. Servers from the environment may be shared or elsewhere: not measured.
+_EMBEDDED: dict[str, int] = {}
+
+
 @contextlib.contextmanager
 def servers() -> Iterator[tuple[str, str]]:
     """`DATABASE_URL`/`NATS_URL` when set, else the embedded ones `jietiao up` would start."""
@@ -46,7 +51,17 @@ def servers() -> Iterator[tuple[str, str]]:
         EmbeddedPostgres(Path(root)) as pg,
         EmbeddedNats(Path(root)) as nc,
     ):
-        yield pg.url, nc.url
+        if pg.pid is not None and nc.pid is not None:
+            _EMBEDDED.update({"PostgreSQL": pg.pid, "NATS": nc.pid})
+        try:
+            yield pg.url, nc.url
+        finally:
+            _EMBEDDED.clear()
+
+
+def embedded_servers() -> dict[str, int]:
+    """Name → pid of the embedded servers running now; empty with servers from the environment."""
+    return dict(_EMBEDDED)
 
 
 def bench_namespace() -> str:
@@ -132,8 +147,32 @@ def rss_mib(pid: int) -> tuple[float, float]:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a live process has used (Linux /proc, clock ticks)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time of a server process, its live children and those it has reaped: PostgreSQL's
+    postmaster with every backend, ended or not."""
+    ticks = sum(int(f) for f in _stat(pid)[11:15])  # utime, stime, cutime, cstime
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):  # ended meanwhile
+            child = _stat(int(entry.name))
+            if int(child[1]) == pid:
+                ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU time of this process (the benchmark's driver)."""
+    return time.process_time()
+
+
+def _stat(pid: int) -> list[str]:
+    # After the command name, which may hold spaces and parentheses: state is [0], ppid [1].
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _num(value: float) -> str:

@@ -11,7 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bench import pipeline
-from bench.common import Figure, bench_namespace, cpu_seconds, percentile, rss_mib
+from bench.common import (
+    Figure,
+    bench_namespace,
+    cpu_seconds,
+    embedded_servers,
+    own_cpu_seconds,
+    percentile,
+    rss_mib,
+    server_cpu_seconds,
+)
 from bench.lifecycle import LifecycleRun, run_lifecycles
 from bench.profiling import profiled
 from bench.stack import Stack, running_stack
@@ -84,11 +93,15 @@ class Measured:
 
 
 def _cpu(stack: Stack) -> dict[str, float]:
-    """CPU seconds used so far by each service, its replicas summed."""
+    """CPU seconds used so far by each service (its replicas summed), by the embedded servers
+    when they run here, and by this process, the load driver: the whole machine's work."""
     used: dict[str, float] = {}
     for process in stack.processes:
         service = process.replica.service
         used[service] = used.get(service, 0.0) + cpu_seconds(process.pid)
+    for server, pid in embedded_servers().items():
+        used[server] = server_cpu_seconds(pid)
+    used["the load driver"] = own_cpu_seconds()
     return used
 
 

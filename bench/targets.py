@@ -276,9 +276,11 @@ NOTES = [
     "each consumer hold a connection, so a small pool starves a signing replica.",
     "Half the maximum load: open loop, pairs arriving at half the median lifecycles/s of the "
     "max-load runs, for about 20 s.",
-    "CPU per lifecycle: user + system CPU time of each service process (/proc) over a run, "
-    "divided by the lifecycles completed (replicas summed). PostgreSQL's and NATS's CPU is not "
-    "in it.",
+    "CPU per lifecycle: user + system CPU time over a run, divided by the lifecycles "
+    "completed, from /proc: each service process (replicas summed); PostgreSQL (the postmaster, "
+    "its backends alive and ended) and NATS when the benchmark runs them embedded (not with "
+    "DATABASE_URL/NATS_URL); and the load driver (the benchmark's own process). Together they "
+    "are the machine's work per lifecycle; 2 cores divided by it bound the lifecycles/s.",
     "Memory in the whole-system section: the figures are after every lifecycle this run completed"
     " on the single-replica stack (see the figure names and the table of RSS after each run). "
     "'RSS growth per 1,000 notes over the half-load runs' compares the RSS after the first and "
