@@ -30,23 +30,24 @@ TARGETS = (
         AT_LEAST,
         0.5,
         "CPU per message in the service processes, PostgreSQL and NATS, not the substrate: see "
-        "'CPU of … per lifecycle' and the whole-system profile. One lifecycle is 20 events and "
-        "~25 commands (7 of them between services), each event relayed, anchored and consumed by "
-        "other services; at half the ceiling the 2 cores allow about a tenth of a substrate "
-        "event's CPU per message. Cut so far: FastStream's per-message context injection, "
-        "unexported OpenTelemetry spans, the ordered consumer's and the driver's round trips, "
-        "the seal's redraw; PostgreSQL statements per lifecycle ~236 → ~123; commands answered "
-        "on nats-py instead of FastStream subscribers (0.108 → ~0.16 on a slower machine); then "
-        "(~11 % more lifecycles/s in a same-machine A/B, 3 × 5 runs): the log announces per "
-        "batch (one EvidenceAnchored per up to 100 events instead of one per event, each of "
-        "which was relayed and anchored in turn), the seal's PNG compresses only its text rows "
-        "(3.8 → 1.2 ms), and 4 of 9 inter-service commands per lifecycle are gone (drafting "
-        "asks a party's profile and age in one call, signing's ticket redemption checks the "
-        "note's identity). Left, of the same kind: drafting's and signing's JetStream "
+        "'CPU of … per lifecycle' and the whole-system profile. One lifecycle is 20 events and 25"
+        " commands (5 between services, 2 the driver's reads of its SMS codes), each event "
+        "relayed, anchored and consumed by other services; the machine spends ~72 ms of CPU on "
+        "it: the services ~58 %, PostgreSQL ~23 %, NATS ~13 %, the driver ~6 %, where the "
+        "substrate spends ~14 ms on 20 events. Cut so far: FastStream's per-message context "
+        "injection, unexported OpenTelemetry spans, the ordered consumer's and the driver's round"
+        " trips, the seal's redraw; PostgreSQL statements per lifecycle ~236 → ~123; commands "
+        "answered on nats-py instead of FastStream subscribers (0.108 → ~0.16 on a slower "
+        "machine); then (~11 % more lifecycles/s in a same-machine A/B, 3 × 5 runs): the log "
+        "announces per batch (one EvidenceAnchored per up to 100 events instead of one per event,"
+        " each of which was relayed and anchored in turn), the seal's PNG compresses only its "
+        "text rows (3.8 → 1.2 ms), and 4 of 9 inter-service commands per lifecycle are gone "
+        "(drafting asks a party's profile and age in one call, signing's ticket redemption checks"
+        " the note's identity). Left, of the same kind: drafting's and signing's JetStream "
         "consumers still go through FastStream (~12 messages per lifecycle, ~10 % of those "
-        "processes' CPU), PostgreSQL's own CPU (~20 % of the machine) and NATS's (~12 %); "
-        "uvloop made no measurable difference. 0.5 needs several times less CPU per message "
-        "than CPython with asyncpg and nats-py gives on this machine, not tuning",
+        "processes' CPU), and PostgreSQL's and NATS's own CPU (see their rows); uvloop made no "
+        "measurable difference. 0.5 needs several times less CPU per message than CPython with "
+        "asyncpg and nats-py gives on this machine, not tuning",
     ),
     Target(
         "whole system events/s ≥ 0.5 × substrate ceiling (3 replicas of signing, evidence)",
@@ -196,8 +197,11 @@ TARGETS = (
         "RSS growth per 1,000 notes, second half",
         AT_MOST,
         1.0,
-        "a slope this steep would pass 200 MB before 100,000 notes: look for what is kept "
-        "per note (tracemalloc, comparing snapshots between batches)",
+        "a slope this steep would pass 200 MB before 100,000 notes. Identity missed it on "
+        "2026-11-29 (1.14; 0.41 in a soak of the same code an hour before): tracemalloc "
+        "snapshots of identity at ~800 and ~2,160 notes put Python's traced heap flat (40.8 → "
+        "40.6 MiB), so what grows is native memory outside Python's objects (the allocator's "
+        "fragmentation or a C library), not state kept per note",
     ),
 )
 
@@ -240,9 +244,10 @@ NOTES = [
     "(`python -m bench --only soak --soak-notes 3000`) of the same code the same day, merged "
     "in. An earlier partial rerun ran on a machine ~3.5 × slower (raw RFC 8785 + SHA-256 "
     "~9,500 events/s against ~34,000 here): compare ratios, never absolute figures across "
-    "runs. The whole-system ratio moves with the machine too: the code before this run's last "
-    "changes measured 0.16 on that slower machine, and on this one a same-machine A/B gives "
-    "it ~11 % fewer lifecycles/s than the code measured here (see the target's note).",
+    "runs. The whole-system ratio moves with the machine and between runs: the code before "
+    "this session's changes measured 0.16 on that slower machine; here two full runs of "
+    "nearly this code gave 0.139 and 0.161, as far apart as a change's effect, so changes are "
+    "judged by interleaved same-machine A/B runs (see the target's note).",
     "`make bench` ran on its own embedded PostgreSQL and NATS while other engineers' test "
     "suites shared the 2 cores (see the load average and 'Run time of each part'); pipeline "
     "and event-store parts run 2,000 events (`ARGS='--events 4000'` for the earlier size). "
@@ -341,8 +346,8 @@ NOTES = [
     "put nearly all of it (~450 bytes a note) in command values that pydantic-core's JSON "
     "parser kept in its process-wide string cache (bounded, 16,384 entries, ~1.4 MiB); "
     "command models now cache keys only (values are ID numbers, names, phones), and "
-    "drafting's and signing's slopes went to ~0. Every service's RSS grows ever more slowly "
-    "and levels off (see the table: signing ~1 MiB from 1,200 to 2,200 notes, then none to "
-    "3,000; identity in small late steps, as in the earlier 5,016-note soak); the projection "
-    "treats the second half's slope as steady, so it overstates.",
+    "drafting's and signing's slopes went to ~0. Identity's RSS still climbs ~0.3 MiB per "
+    "240 notes late in the run (see the table and its target's note: not Python's heap); an "
+    "earlier soak of the same code had it at 0.41 MiB per 1,000. The projection treats the "
+    "second half's slope as steady.",
 ]
