@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,16 @@ async def test_a_forged_copy_on_the_stream_is_named(
     await assert_named(settings, tmp_path, "event_changed", "event_reordered")
 
 
+@contextlib.asynccontextmanager
+async def stream_client(settings: Settings) -> AsyncIterator[stream.StreamClient]:
+    client = stream.StreamClient()
+    await client.connect(settings.nats_servers)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 def recorded_statuses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
     """Every status line the raw read sees, as it parses them."""
     seen: list[tuple[bytes, bytes]] = []
@@ -223,13 +234,9 @@ async def test_the_raw_stream_read_gives_what_nats_py_fetches(
     seen = recorded_statuses(monkeypatch)
     expected = await relayed_drafting(store, nc, settings)
     naming = Naming(settings.namespace)
-    client = stream.StreamClient()
-    await client.connect(settings.nats_servers)
-    try:
+    async with stream_client(settings) as client:
         assert await stream.read_stream(client, naming, "drafting") == expected
         assert await stream.read_stream(client, naming, "signing") == []  # an empty stream
-    finally:
-        await client.close()
     # Servers from 2.10 on follow each full pull with a "Batch Completed"; nothing else came.
     assert [status for status in seen if status[1] != b"Batch Completed"] == []
 
@@ -243,16 +250,12 @@ async def test_the_raw_stream_read_takes_more_bytes_than_a_pull_in_several(
     seen = recorded_statuses(monkeypatch)
     expected = await relayed_drafting(store, nc, settings)
     naming = Naming(settings.namespace)
-    client = stream.StreamClient()
-    await client.connect(settings.nats_servers)
-    try:
+    async with stream_client(settings) as client:
         assert await stream.read_stream(client, naming, "drafting") == expected
         assert (b"409", b"Message Size Exceeds MaxBytes") in seen
         monkeypatch.setattr(stream, "PULL_BYTES", 100)  # smaller than any one event
         with pytest.raises(stream.StreamReadError, match="409"):
             await stream.read_stream(client, naming, "drafting")
-    finally:
-        await client.close()
 
 
 @pytest.mark.parametrize("before", ["no responder", "silence"])
@@ -290,13 +293,8 @@ async def test_the_raw_stream_read_waits_for_its_consumer_to_answer(
 
     monkeypatch.setattr(stream.asyncio, "sleep", create_while_waiting)
     pull = stream._Pull(bodies=[])
-    client = stream.StreamClient()
-    await client.connect(settings.nats_servers)
-    try:
-        async with client.raw_inbox(pull) as inbox:
-            await stream._pull_until(client, subject, inbox, pull, 6)
-    finally:
-        await client.close()
+    async with stream_client(settings) as client, client.raw_inbox(pull) as inbox:
+        await stream._pull_until(client, subject, inbox, pull, 6)
     assert len(waits) == 1
     assert len(pull.bodies) == 6
 
