@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import random
 import socket
 import time
 import urllib.request
@@ -22,12 +23,38 @@ class EmbeddedStartError(RuntimeError):
     """An embedded server did not come up; the message ends with the tail of its log."""
 
 
+# Linux's default; where the kernel says otherwise, `_ephemeral_floor` reads it.
+_EPHEMERAL_FLOOR = 32768
+# Below the ephemeral range and above most well-known servers' ports.
+_OWN_PORTS_FROM = 15000
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (another process may still take it before us)."""
+    """A TCP port nobody listens on right now, below the kernel's ephemeral range.
+
+    A port from `bind(0)` is an ephemeral one: until our server binds it, any outgoing
+    connection on the machine may be given it as its local port (a NATS node dialling its
+    routes did, and its peer then failed with "address already in use"). Ports below the range
+    are only ever taken on purpose.
+    """
+    ceiling = _ephemeral_floor()
+    for _ in range(200):
+        port = random.randrange(_OWN_PORTS_FROM, ceiling)
+        if port_is_free(host, port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
+
+
+def _ephemeral_floor() -> int:
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+    except OSError:
+        return _EPHEMERAL_FLOOR
+    floor = int(text.split()[0])
+    return floor if floor > _OWN_PORTS_FROM + 1000 else _EPHEMERAL_FLOOR
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -77,9 +78,12 @@ def processes_mentioning(text: str) -> list[str]:
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
 
-def test_free_port_is_bindable() -> None:
+def test_free_port_is_bindable_and_below_the_ephemeral_range() -> None:
     port = free_port()
-    assert 0 < port < 65536
+    floor = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    assert port < floor  # no outgoing connection can be handed it before our server binds
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
 
 
 def test_nats_server_comes_from_this_environment() -> None:
