@@ -34,6 +34,7 @@ from shared.config import Settings, service_settings
 from shared.events import EventPayload
 from shared.health import ASGIApplication, AsgiServer, Check, HealthServer
 from shared.logging import configure_logging, get_logger
+from shared.memory import TRIM_EVERY, release_free_memory_every
 from shared.observability import TRACE_CONTEXTS, Telemetry
 from shared.store import EventStore, apply_migrations, connect_pool
 from shared.store.migrations import Migration
@@ -148,6 +149,7 @@ class ServiceProcess:
             telemetry.relay(store, nc.jetstream(), self.naming).run(self.stopping)
         )
         telemetry.watch(store, nc.jetstream(), jetstream_durables(broker))
+        context.in_background(lambda: release_free_memory_every(TRIM_EVERY, self.stopping))
         background = [asyncio.create_task(work()) for work in context.background]
         port = await front.start()
         log.info("service started", service=name, port=port)
