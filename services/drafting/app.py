@@ -32,8 +32,9 @@ stored in a JetStream stream; events hold only commitments and the token's SHA-2
 
 Consumed: signing's `PartySigned`, which locks the terms of the frozen version it signs, and
 `SignatureDeclined`, which ends the note (`NoteDeclined`).
-Calls: identity's `party_profile` (with `age_on` for an IOU's start date) and `match_name`
-(see `ports`).
+Calls: identity's `party_profile` (with `age_on` for an IOU's start date, and with the invited
+name when a counterparty joins) and `match_name` when the initiator amends the contact (see
+`ports`).
 """
 
 from __future__ import annotations

@@ -44,10 +44,11 @@ Other services:
 - `ticket_public_key {}` → `{kid, algorithm: "Ed25519", public_key (base64 raw), public_key_pem}`;
   also published once as the event `TicketKeyPublished`. Ticket format: see
   `services.identity.domain.tickets`.
-- `party_profile {party_id, age_on?: "YYYY-MM-DD"}` → `{party_id, verified, masked_id,
-  commitment, age}` (an unknown party is not verified). `age` is null unless `age_on` is given,
-  else `{eligible, reason: null|"too_young"|"too_old"|"not_verified"}` (22 to 60 inclusive,
-  completed years on `age_on`): a yes/no and a reason, never the birth date.
+- `party_profile {party_id, age_on?: "YYYY-MM-DD", name?}` → `{party_id, verified, masked_id,
+  commitment, age, name_matches}` (an unknown party is not verified). `age` is null unless
+  `age_on` is given, else `{eligible, reason: null|"too_young"|"too_old"|"not_verified"}` (22 to
+  60 inclusive, completed years on `age_on`): a yes/no and a reason, never the birth date.
+  `name_matches` is null unless `name` is given, else whether it is the verified legal name.
 - `match_name {party_id, name}` → `{matches}`; the legal name never leaves identity.
 
 Events (`shared.catalogue.identity`, stream type `party`): `PartyRegistered`, `IdentityVerified`,

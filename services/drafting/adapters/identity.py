@@ -30,10 +30,14 @@ class NatsIdentity:
                 message_zh="实名认证服务暂时不可用，请稍后重试",
             ) from error
 
-    async def party_profile(self, party_id: uuid.UUID, age_on: date | None = None) -> PartyProfile:
+    async def party_profile(
+        self, party_id: uuid.UUID, age_on: date | None = None, name: str | None = None
+    ) -> PartyProfile:
         request = {"party_id": str(party_id)}
         if age_on is not None:
             request["age_on"] = age_on.isoformat()
+        if name is not None:
+            request["name"] = name
         result = await self._call("party_profile", request)
         return PartyProfile(
             party_id=party_id,
@@ -41,6 +45,7 @@ class NatsIdentity:
             masked_id=result.get("masked_id"),
             commitment=result.get("commitment"),
             age=_age_check(party_id, age_on, result.get("age")),
+            name_matches=result.get("name_matches"),
         )
 
     async def match_name(self, party_id: uuid.UUID, name: str) -> bool:

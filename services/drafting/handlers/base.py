@@ -20,7 +20,7 @@ from services.drafting.domain.note import Note
 from services.drafting.domain.parties import PartyFacts
 from services.drafting.domain.projector import fold
 from services.drafting.domain.rules import Terms
-from services.drafting.ports import IdentityPort
+from services.drafting.ports import IdentityPort, PartyProfile
 from services.drafting.store import ContactRow, NoteStore, NoteWithContact, envelopes
 from services.drafting.views import request_field
 from shared.catalogue.drafting import IouTerms
@@ -116,8 +116,7 @@ class DraftingBase:
         return saved
 
     async def _facts(self, party_id: uuid.UUID, start: date | None) -> PartyFacts:
-        profile = await self.identity.party_profile(party_id, age_on=start)
-        return PartyFacts(party_id, profile.verified, profile.commitment, profile.age)
+        return party_facts(await self.identity.party_profile(party_id, age_on=start))
 
     def _sealed_contact(
         self, note_id: uuid.UUID, contact: api.ContactIn
@@ -135,3 +134,8 @@ class DraftingBase:
     @staticmethod
     def _start(terms: Terms) -> date | None:
         return terms.start_date if isinstance(terms, IouTerms) else None
+
+
+def party_facts(profile: PartyProfile) -> PartyFacts:
+    """What drafting's rules need of a party, from identity's answer about it."""
+    return PartyFacts(profile.party_id, profile.verified, profile.commitment, profile.age)

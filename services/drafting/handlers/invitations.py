@@ -6,7 +6,7 @@ import secrets
 
 from services.drafting import api
 from services.drafting.domain import invitations
-from services.drafting.handlers.base import DraftingBase, note_ref, refusals
+from services.drafting.handlers.base import DraftingBase, note_ref, party_facts, refusals
 
 
 class InvitationCommands(DraftingBase):
@@ -49,8 +49,9 @@ class InvitationCommands(DraftingBase):
             raise invitations.unknown_invitation()
         note = stored.note
         invitations.require_usable(note, hashed, self.clock())
-        invitee = await self._facts(request.party_id, note.start_date)
-        contact = self._contact(stored)
-        matches = await self.identity.match_name(request.party_id, contact.display_name)
+        name = self._contact(stored).display_name
+        profile = await self.identity.party_profile(request.party_id, note.start_date, name)
+        invitee = party_facts(profile)
+        matches = bool(profile.name_matches)
         joined = invitations.accept(note, hashed, invitee, matches, self.clock())
         return note_ref(await self._save(note.note_id, note, joined, request.party_id))

@@ -136,6 +136,7 @@ class AgeAnswer(CommandModel):
 class PartyProfileRequest(CommandModel):
     party_id: uuid.UUID
     age_on: date | None = None  # also answer the age gate on this date (one round trip)
+    name: str | None = Field(default=None, max_length=64)  # also: is this the legal name?
 
 
 class PartyProfile(CommandModel):
@@ -144,6 +145,7 @@ class PartyProfile(CommandModel):
     masked_id: str | None
     commitment: str | None
     age: AgeAnswer | None = None  # only when `age_on` was asked
+    name_matches: bool | None = None  # only when `name` was asked
 
 
 class MatchName(CommandModel):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hmac
-import uuid
 from datetime import date
 
-from services.identity.application.context import IdentityContext
+from services.identity.application.context import Identity, IdentityContext
 from services.identity.application.models import (
     AgeAnswer,
     MatchName,
@@ -25,33 +24,40 @@ class Queries:
         self.ctx = ctx
 
     async def party_profile(self, request: PartyProfileRequest) -> PartyProfile:
-        """An unknown party is simply not verified; the age only when `age_on` is asked."""
+        """An unknown party is simply not verified; the age only when `age_on` is asked, the
+        name's match only when `name` is (both from one decryption of the identity)."""
         party = await self.ctx.party(request.party_id)
-        age = await self._age(request.party_id, request.age_on) if request.age_on else None
+        asked = request.age_on is not None or request.name is not None
+        identity = await self.ctx.identity(request.party_id) if asked else None
         return PartyProfile(
             party_id=request.party_id,
             verified=party.verified,
             masked_id=party.masked_id,
             commitment=party.commitment,
-            age=age,
+            age=_age(identity, request.age_on) if request.age_on else None,
+            name_matches=_same_name(identity, request.name) if request.name is not None else None,
         )
-
-    async def _age(self, party_id: uuid.UUID, on: date) -> AgeAnswer:
-        """Is the party 22 to 60 on `on`: yes/no and a reason, never the birth date."""
-        identity = await self.ctx.identity(party_id)
-        if identity is None:
-            return AgeAnswer(eligible=False, reason="not_verified")
-        birth = parse_id_number(identity.id_number).birth_date
-        reason = age_refusal(birth, on)
-        return AgeAnswer(eligible=reason is None, reason=reason)
 
     async def match_name(self, request: MatchName) -> NameMatch:
         identity = await self.ctx.identity(request.party_id)
-        if identity is None:
-            return NameMatch(matches=False)
-        try:
-            name = normalise_legal_name(request.name)
-        except Refusal:
-            return NameMatch(matches=False)
-        same = hmac.compare_digest(name.encode(), identity.legal_name.encode())
-        return NameMatch(matches=same)
+        return NameMatch(matches=_same_name(identity, request.name))
+
+
+def _age(identity: Identity | None, on: date) -> AgeAnswer:
+    """Is the party 22 to 60 on `on`: yes/no and a reason, never the birth date."""
+    if identity is None:
+        return AgeAnswer(eligible=False, reason="not_verified")
+    birth = parse_id_number(identity.id_number).birth_date
+    reason = age_refusal(birth, on)
+    return AgeAnswer(eligible=reason is None, reason=reason)
+
+
+def _same_name(identity: Identity | None, name: str) -> bool:
+    """Is `name` the party's verified legal name? The legal name itself stays here."""
+    if identity is None:
+        return False
+    try:
+        normalised = normalise_legal_name(name)
+    except Refusal:
+        return False
+    return hmac.compare_digest(normalised.encode(), identity.legal_name.encode())

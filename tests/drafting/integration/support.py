@@ -62,6 +62,7 @@ class PartyRequest(CommandModel):
 
 class ProfileRequest(PartyRequest):
     age_on: date | None = None
+    name: str | None = None
 
 
 class NameRequest(PartyRequest):
@@ -89,6 +90,7 @@ def register_identity(broker: NatsBroker, naming: Naming, identity: IdentityStan
             masked_id=person.masked_id if person.verified else None,
             commitment=person.commitment if person.verified else None,
             age=age_answer(person, request.age_on) if request.age_on else None,
+            name_matches=person.legal_name == request.name if request.name is not None else None,
         )
 
     async def match_name(request: NameRequest) -> Answer:

@@ -48,6 +48,7 @@ async def test_a_verified_party_shows_only_its_mask_and_commitment(identity: Ide
         "masked_id": "1101**********002X",
         "commitment": accepted["commitment"],
         "age": None,
+        "name_matches": None,
     }
     verified = (await identity.events(uuid.UUID(party_id)))[-1]
     assert verified.event_type == "IdentityVerified"
@@ -62,6 +63,33 @@ async def test_a_verified_party_shows_only_its_mask_and_commitment(identity: Ide
         "matches": True
     }
     assert await identity.call("match_name", party_id=party_id, name="欧阳娜") == {"matches": False}
+
+
+async def test_the_profile_answers_whether_a_name_is_the_legal_name_with_the_age(
+    identity: Identity,
+) -> None:
+    # A counterparty joining: drafting asks the age gate and the name in one round trip.
+    party_id = str(await identity.verified_party(PHONE))
+
+    async def asked(party: str, name: str) -> dict[str, object]:
+        profile: dict[str, object] = await identity.call(
+            "party_profile", party_id=party, age_on="2000-01-01", name=name
+        )
+        return {key: profile[key] for key in ("verified", "age", "name_matches")}
+
+    assert await asked(party_id, f" {LEGAL_NAME} ") == {
+        "verified": True,
+        "age": {"eligible": True, "reason": None},
+        "name_matches": True,  # compared as identity normalises a legal name
+    }
+    assert (await asked(party_id, "欧阳娜"))["name_matches"] is False
+    assert (await asked(party_id, "1"))["name_matches"] is False  # not a name at all
+    unknown = await asked(str(uuid.uuid4()), LEGAL_NAME)
+    assert unknown == {
+        "verified": False,
+        "age": {"eligible": False, "reason": "not_verified"},
+        "name_matches": False,
+    }
 
 
 async def test_the_profile_answers_the_age_gate_from_the_birth_date_in_the_vault(
@@ -81,7 +109,7 @@ async def test_the_profile_answers_the_age_gate_from_the_birth_date_in_the_vault
     }
     # A yes/no and a reason, next to the profile: no field could carry the birth date.
     assert {tuple(profile) for profile in profiles.values()} == {
-        ("party_id", "verified", "masked_id", "commitment", "age")
+        ("party_id", "verified", "masked_id", "commitment", "age", "name_matches")
     }
     unverified = str((await identity.login("13712345679"))["party_id"])
     assert await identity.call("party_profile", party_id=unverified, age_on="2000-01-01") == {
@@ -90,6 +118,7 @@ async def test_the_profile_answers_the_age_gate_from_the_birth_date_in_the_vault
         "masked_id": None,
         "commitment": None,
         "age": {"eligible": False, "reason": "not_verified"},
+        "name_matches": None,
     }
     assert await identity.call("party_profile", party_id=unverified) == {
         "party_id": unverified,
@@ -97,6 +126,7 @@ async def test_the_profile_answers_the_age_gate_from_the_birth_date_in_the_vault
         "masked_id": None,
         "commitment": None,
         "age": None,
+        "name_matches": None,
     }
     unknown = str(uuid.uuid4())
     unknown_profile = await identity.call("party_profile", party_id=unknown, age_on="2000-01-01")
