@@ -245,7 +245,7 @@ def table(sections: dict[str, list[Figure]]) -> list[str]:
 
 
 NOTES = [
-    "Every section comes from one `make bench` on 2026-11-29 (the date above), but the soak: "
+    "Every section comes from one `make bench` on 2026-11-29 (the date above), but the soak: a "
     "separate run (`python -m bench --only soak --soak-notes 3000`) of the same code right "
     "after it, merged in. The machine was slower and noisier than in the run before it the "
     "same morning (raw RFC 8785 + SHA-256 ~26,000-27,000 events/s with a wide spread, against "
