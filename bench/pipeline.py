@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 import uuid
 from decimal import Decimal
 
 import asyncpg
 import nats
-from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js.api import StorageType, StreamConfig
 
 from bench.common import Figure, bench_namespace, rate, repeat
 from shared.bootstrap import prepare
-from shared.bus.consumer import Consumer, subscribe
+from shared.bus.consumer import Consumer, Subscribed
+from shared.bus.pulling import PullConsumers
 from shared.bus.relay import OutboxRelay
 from shared.config import SERVICES, Settings, nats_servers
 from shared.events import Envelope, EventPayload
@@ -115,10 +114,10 @@ async def kernel_once(db_url: str, nats_url: str, count: int) -> float:
         await tx.conn.execute(f"INSERT INTO {tx.schema}.effects VALUES ($1)", event.event_id)
 
     naming = Naming(settings.namespace)
-    broker = NatsBroker(nats_url, log_level=logging.DEBUG)
-    subscribe(broker, Consumer("bench", ("drafting",), effect, batch_size=256), store, naming)
-    await broker.start()
     nc = await nats.connect(nats_servers(nats_url))
+    consumer = Consumer("bench", ("drafting",), effect, batch_size=256)
+    pulling = PullConsumers([Subscribed(consumer, store, naming)])
+    await pulling.start(nc)
     stop = asyncio.Event()
     relay = asyncio.create_task(OutboxRelay(store, nc.jetstream(), naming, "drafting").run(stop))
 
@@ -132,7 +131,7 @@ async def kernel_once(db_url: str, nats_url: str, count: int) -> float:
     result = rate(count, started)
     stop.set()
     await relay
-    await broker.stop()
+    await pulling.stop()
     await nc.close()
     await _drop(pool, settings)
     await pool.close()

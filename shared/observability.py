@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -358,25 +358,37 @@ class Telemetry:
 
     @contextlib.contextmanager
     def command_scope(self, msg: Msg) -> Iterator[None]:
-        """Around answering a command: the metrics FastStream's middleware keeps for a handler
-        (same names and labels), and with tracing a span in the caller's trace."""
+        """Around answering a command: `message_scope`, always counted as acked (as FastStream
+        counted it: `run_command` answers every failure, as `internal`)."""
+        with self.message_scope(msg):
+            yield
+
+    @contextlib.contextmanager
+    def message_scope(self, msg: Msg) -> Iterator[Callable[[str], None]]:
+        """Around handling a command or a consumed event: the metrics FastStream's middleware
+        kept for a handler (same names and labels), and with tracing a span in the sender's
+        trace. Call what it yields with how the message was settled (`acked`, `nacked`,
+        `rejected`); an exception counts as `error`."""
         handler, metrics = handler_name(msg), self._handlers
         metrics.add_received_message("nats", handler)
         metrics.observe_received_messages_size("nats", handler, len(msg.data))
         metrics.add_received_message_in_process("nats", handler)
+        status = [ProcessingStatus.acked]
         started = time.perf_counter()
         try:
-            with self._command_span(msg, handler):
-                yield
+            with self._handler_span(msg, handler):
+                yield lambda settled: status.__setitem__(0, ProcessingStatus(settled))
+        except BaseException:
+            status[0] = ProcessingStatus.error
+            raise
         finally:
-            # Acked, as FastStream counted it: `run_command` answers every failure (as
-            # `internal`), so none reaches this scope; a cancelled answer still leaves the gauge.
+            # A cancelled answer still leaves the in-process gauge.
             duration = time.perf_counter() - started
             metrics.observe_received_processed_message_duration(duration, "nats", handler)
-            metrics.add_received_processed_message("nats", handler, ProcessingStatus.acked)
+            metrics.add_received_processed_message("nats", handler, status[0])
             metrics.remove_received_message_in_process("nats", handler)
 
-    def _command_span(self, msg: Msg, handler: str) -> contextlib.AbstractContextManager[Any]:
+    def _handler_span(self, msg: Msg, handler: str) -> contextlib.AbstractContextManager[Any]:
         if not self.tracing:
             return contextlib.nullcontext()
         return self.tracer.start_as_current_span(

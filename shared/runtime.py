@@ -1,7 +1,7 @@
 """What every service process does: migrate, consume, relay, answer liveness and metrics, trace,
 stop cleanly.
 
-Stopping (SIGTERM or SIGINT): the front door closes, the broker stops fetching and waits for the
+Stopping (SIGTERM or SIGINT): the front door closes, the consumers stop fetching and handle the
 messages in hand, whose handlers commit and ack; the relay and background work return; the
 connections close. A stop that hangs (NATS or PostgreSQL gone) exits hard at the deadline, and
 what was not acked is redelivered to another replica after the consumer's ack wait.
@@ -27,8 +27,8 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 
 import shared.catalogue  # noqa: F401 - registers every event type, so any event can be parsed
-from shared.bus.consumer import Consumer, subscribe
-from shared.bus.recovery import guard_pull_consumers
+from shared.bus.consumer import Consumer, document_consumers, subscribe, subscribed
+from shared.bus.pulling import PullConsumers
 from shared.commands import CommandClient, document_commands, serve_commands
 from shared.config import Settings, service_settings
 from shared.events import EventPayload
@@ -142,13 +142,14 @@ class ServiceProcess:
         front = self._front_door(context, self._checker(pool, nc, broker))
         await broker.start()
         commands = await serve_commands(broker, around=telemetry.command_scope)
-        guard_pull_consumers(broker.subscribers, broker.connection)
+        consumers = PullConsumers(subscribed(broker), around=telemetry.message_scope)
+        await consumers.start(broker.connection)
         # Subscriptions reach the server asynchronously: be reachable before saying "live".
         await broker.connection.flush()
         relay = asyncio.create_task(
             telemetry.relay(store, nc.jetstream(), self.naming).run(self.stopping)
         )
-        telemetry.watch(store, nc.jetstream(), jetstream_durables(broker))
+        telemetry.watch(store, nc.jetstream(), consumers.durables())
         context.in_background(lambda: release_free_memory_every(TRIM_EVERY, self.stopping))
         background = [asyncio.create_task(work()) for work in context.background]
         port = await front.start()
@@ -156,8 +157,9 @@ class ServiceProcess:
         await self.stopping.wait()
         log.info("service stopping", service=name)
         await front.stop()
-        await asyncio.gather(commands.drain(within=10.0), _stop_fetching(broker))
-        await broker.stop()  # waits for handlers still running: they commit and ack
+        # What is in hand is answered, committed and acked; nothing more comes.
+        await asyncio.gather(commands.drain(within=10.0), consumers.stop())
+        await broker.stop()
         for outcome in await asyncio.gather(relay, *background, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 log.error("background work failed", service=name, error=repr(outcome))
@@ -186,52 +188,9 @@ class ServiceProcess:
         return check
 
 
-class _NoMoreFetches:
-    """Stands in for a pull subscription while the service stops: fetches bring nothing, and
-    unsubscribing reaches the real one."""
-
-    def __init__(self, real: Any) -> None:
-        self.real = real
-
-    # FastStream passes `timeout` by name, as nats-py names it.
-    async def fetch(self, batch: int = 1, timeout: float | None = None) -> list[Any]:  # noqa: ASYNC109
-        await asyncio.sleep(min(timeout or 0.1, 0.1))
-        return []
-
-    async def unsubscribe(self) -> None:
-        await self.real.unsubscribe()
-
-
-async def _stop_fetching(broker: NatsBroker, pull_timeout: float = 1.0) -> None:
-    """Let each pull consumer's fetch in progress return and its batch be handled, then fetch
-    no more.
-
-    `broker.stop()` alone clears the consumers' `running` flag, after which a batch still being
-    fetched is dropped unhandled, or cancels a fetch the server then answers to nobody; either
-    way those messages wait out the ack wait (30 s) before another replica gets them."""
-    stopped = 0
-    for subscriber in broker.subscribers:
-        real = getattr(subscriber, "subscription", None)
-        if getattr(subscriber, "stream", None) is None or real is None:
-            continue  # commands: core NATS, nothing is fetched ahead
-        setattr(subscriber, "subscription", _NoMoreFetches(real))  # noqa: B010 - FastStream's, untyped here
-        stopped += 1
-    if stopped:
-        # A fetch expires within the pull timeout; its batch is then in the handlers, which
-        # `broker.stop()` waits for.
-        await asyncio.sleep(pull_timeout + 0.2)
-
-
 def jetstream_durables(broker: NatsBroker) -> list[tuple[str, str]]:
-    """(stream, durable) of every JetStream consumer wired on `broker`, however the service
-    subscribed it (its definition's consumers or its own `wire`)."""
-    found = []
-    for subscriber in broker.subscribers:
-        stream = getattr(subscriber, "stream", None)
-        durable = getattr(getattr(subscriber, "config", None), "durable_name", None)
-        if stream is not None and durable:
-            found.append((str(stream.name), str(durable)))
-    return found
+    """(stream, durable) of every JetStream consumer wired on `broker`."""
+    return [durable for wired in subscribed(broker) for durable in wired.durables()]
 
 
 def _exit_if_stuck(seconds: float) -> None:
@@ -275,6 +234,7 @@ def offline_broker(name: str, namespace: str) -> NatsBroker:
     context = ServiceContext(settings, store, broker, Naming(namespace), NatsClient())
     wire(load_service(name), context)
     document_commands(broker)
+    document_consumers(broker)
     return broker
 
 

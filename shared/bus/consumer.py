@@ -16,14 +16,16 @@ stream in one process wait for each other.
 import asyncio
 import json
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 import structlog
 from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
-from faststream.nats.message import NatsMessage
+from nats.aio.msg import Msg
 from nats.js import api
 
 from shared.bus.delivery import Delivery, as_delivery
@@ -35,6 +37,8 @@ from shared.subjects import Naming
 log = get_logger(__name__)
 
 Handler = Callable[[Envelope, Transaction], Awaitable[None]]
+# How a message was settled: the status FastStream's metrics use.
+Settled = Literal["acked", "nacked", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,12 @@ class MessageProcessor:
         self.source = source
         self._streams = _KeyedLocks()
 
-    async def __call__(self, msg: NatsMessage) -> None:
-        deliveries = msg.raw_message.metadata.num_delivered or 1
+    async def __call__(self, msg: Msg) -> Settled:
+        deliveries = msg.metadata.num_delivered or 1
         try:
-            envelope = Envelope.from_document(json.loads(msg.body))
+            envelope = Envelope.from_document(json.loads(msg.data))
         except Exception as error:  # any parse failure is final: retrying cannot fix the bytes
-            await self._dead_letter(msg, deliveries, None, f"malformed: {error!r}")
-            return
+            return await self._dead_letter(msg, deliveries, None, f"malformed: {error!r}")
         structlog.contextvars.bind_contextvars(
             consumer=self.consumer.name,
             event_id=str(envelope.event_id),
@@ -108,11 +111,13 @@ class MessageProcessor:
             async with self._streams.hold((self.source, envelope.stream_id)):
                 await self._handle_once(envelope)
         except OutOfOrderError:
-            await msg.nack(delay=_early_delay(deliveries))
+            await msg.nak(delay=_early_delay(deliveries))
+            return "nacked"
         except Exception as error:  # a failing handler never stops the consumer
-            await self._failed(msg, deliveries, envelope, error)
+            return await self._failed(msg, deliveries, envelope, error)
         else:
             await msg.ack()
+            return "acked"
         finally:
             structlog.contextvars.unbind_contextvars("consumer", "event_id", "correlation_id")
 
@@ -156,33 +161,35 @@ class MessageProcessor:
             raise OutOfOrderError(envelope.version)
 
     async def _failed(
-        self, msg: NatsMessage, deliveries: int, envelope: Envelope, error: Exception
-    ) -> None:
+        self, msg: Msg, deliveries: int, envelope: Envelope, error: Exception
+    ) -> Settled:
         if deliveries >= self.consumer.max_deliver:
-            await self._dead_letter(msg, deliveries, str(envelope.event_id), f"failed: {error!r}")
-            return
+            reason = f"failed: {error!r}"
+            return await self._dead_letter(msg, deliveries, str(envelope.event_id), reason)
         delay = self.consumer.delay_after(deliveries)
         log.warning("handler failed, will retry", deliveries=deliveries, error=repr(error))
-        await msg.nack(delay=delay)
+        await msg.nak(delay=delay)
+        return "nacked"
 
     async def _dead_letter(
-        self, msg: NatsMessage, deliveries: int, event_id: str | None, reason: str
-    ) -> None:
-        metadata = msg.raw_message.metadata
+        self, msg: Msg, deliveries: int, event_id: str | None, reason: str
+    ) -> Settled:
+        metadata = msg.metadata
         await self.store.pool.execute(
             f"INSERT INTO {self.store.schema}.dead_letters (consumer, subject, stream_seq, "
             "deliveries, event_id, reason, headers, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             self.consumer.name,
-            msg.raw_message.subject,
+            msg.subject,
             metadata.sequence.stream if metadata.sequence else None,
             deliveries,
             event_id,
             reason,
-            dict(msg.headers),
-            msg.body,
+            dict(msg.headers or {}),
+            msg.data,
         )
         log.error("dead-lettered", consumer=self.consumer.name, reason=reason[:200])
-        await msg.reject()
+        await msg.term()
+        return "rejected"
 
 
 # `moved` only when the stream's position was the event's version - 1 (none at all for the first
@@ -264,27 +271,59 @@ def consumer_config(consumer: Consumer, durable: str) -> api.ConsumerConfig:
     )
 
 
+@dataclass(frozen=True)
+class Subscribed:
+    """A consumer bound to a service's store: `PullConsumers` runs one loop per source."""
+
+    consumer: Consumer
+    store: EventStore
+    naming: Naming
+
+    def durables(self) -> list[tuple[str, str]]:
+        """(stream, durable) for each source."""
+        name, naming = self.consumer.name, self.naming
+        return [
+            (naming.stream_name(s), naming.durable_name(name, s)) for s in self.consumer.sources
+        ]
+
+
+# What each broker's service consumes, until the runtime starts its pull loops.
+_SUBSCRIBED: weakref.WeakKeyDictionary[NatsBroker, list[Subscribed]] = weakref.WeakKeyDictionary()
+
+
 def subscribe(broker: NatsBroker, consumer: Consumer, store: EventStore, naming: Naming) -> None:
-    """Bind `consumer` to every source stream on `broker`: one durable per (consumer, stream)."""
-    for service in consumer.sources:
-        durable = naming.durable_name(consumer.name, service)
-        subscriber = broker.subscriber(
-            naming.service_events(service),
-            stream=JStream(naming.stream_name(service), declare=False),
-            durable=durable,
-            config=consumer_config(consumer, durable),
-            pull_sub=PullSub(batch_size=consumer.batch_size, timeout=1.0),
-            ack_policy=AckPolicy.MANUAL,
-            decoder=as_delivery,
-        )
-        subscriber(_handler(MessageProcessor(consumer, store, service)))
+    """Bind `consumer` to every source stream: one durable per (consumer, stream), pulled by
+    `shared.bus.pulling.PullConsumers` once the service runs."""
+    _SUBSCRIBED.setdefault(broker, []).append(Subscribed(consumer, store, naming))
+
+
+def subscribed(broker: NatsBroker) -> list[Subscribed]:
+    return list(_SUBSCRIBED.get(broker, ()))
+
+
+def document_consumers(broker: NatsBroker) -> None:
+    """FastStream subscribers for `broker`'s consumers, on a broker that never starts: what the
+    AsyncAPI document lists (the same channels and operations as when FastStream pulled)."""
+    for wired in subscribed(broker):
+        for service in wired.consumer.sources:
+            durable = wired.naming.durable_name(wired.consumer.name, service)
+            subscriber = broker.subscriber(
+                wired.naming.service_events(service),
+                stream=JStream(wired.naming.stream_name(service), declare=False),
+                durable=durable,
+                config=consumer_config(wired.consumer, durable),
+                pull_sub=PullSub(batch_size=wired.consumer.batch_size, timeout=1.0),
+                ack_policy=AckPolicy.MANUAL,
+                decoder=as_delivery,
+            )
+            subscriber(_never_called)
 
 
 # No `from __future__ import annotations` here: FastStream checks the handler's argument by its
-# evaluated annotation.
-def _handler(processor: MessageProcessor) -> Callable[[Delivery], Awaitable[None]]:
-    # The message arrives as the argument (see shared.bus.delivery), never as a decoded body.
-    async def handle(delivery: Delivery) -> None:
-        await processor(delivery.message)
+# evaluated annotation. The offline broker only documents.
+async def _never_called(delivery: Delivery) -> None:
+    raise NotImplementedError
 
-    return handle
+
+# The documents name each operation after its function, as when FastStream pulled with `handle`.
+_never_called.__name__ = "handle"

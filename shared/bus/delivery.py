@@ -1,10 +1,10 @@
-"""A delivered NATS message handed to a FastStream handler as its argument, not injected.
+"""The argument of the FastStream subscribers that only document a service's bus.
 
-FastStream injects `faststream.nats.annotations.NatsMessage` through its context, and FastDepends
-resolves that context field synchronously in a worker thread: a thread hop and a task group for
-every command and every event, ~0.3 ms of CPU each, a quarter of what a service spends per
-lifecycle. Subscribers given `decoder=as_delivery` instead receive the message wrapped in a
-`Delivery` as their one argument, checked by `isinstance` and nothing else.
+Commands (`shared.commands`) and consumers (`shared.bus.pulling`) run on nats-py; FastStream
+keeps writing the AsyncAPI documents from subscribers wired on a broker that never starts. They
+take a `Delivery`, never FastStream's injected message (which FastDepends resolved in a worker
+thread, ~0.3 ms of CPU a message, when FastStream still ran them), and the documents show the
+payload as FastStream wrote it for an injected message.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Pull consumers that survive their NATS node going away (nats.py #504, open).
 
-FastStream's pull loop fetches from `subscriber.subscription` for ever, but it ends, silently,
-on any error it does not expect (a status from a node failing over, a request refused while the
-client reconnects), and a pull subscription made on one node may get nothing once the client
-moved to another. So every pull subscription of a service is wrapped: a fetch that fails is
+A pull loop that lets a fetch's error through ends (FastStream's did, silently: a status from a
+node failing over, a request refused while the client reconnects), and a pull subscription made
+on one node may get nothing once the client moved to another. So every pull subscription of a
+service is wrapped: a fetch that fails is
 logged and tried again after a pause, and the subscription is made anew on the same durable
 (nothing is lost: what was unacked comes back after the ack wait) after a reconnect, after
 failures in a row, or when the consumer has messages waiting yet every fetch for `stall_after`
@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -29,7 +28,7 @@ Subscribe = Callable[[], Awaitable[JetStreamContext.PullSubscription]]
 
 
 class ResilientPull:
-    """Stands in for a pull subscription; FastStream fetches from it and unsubscribes it."""
+    """Stands in for a pull subscription: the pull loops fetch from it and unsubscribe it."""
 
     def __init__(
         self,
@@ -49,7 +48,6 @@ class ResilientPull:
         self.renewals = 0
         self.broken = False
 
-    # FastStream passes `timeout` by name, as nats-py names it.
     async def fetch(self, batch: int = 1, timeout: float | None = None) -> list[Msg]:  # noqa: ASYNC109
         try:
             if await self._should_renew():
@@ -94,26 +92,3 @@ class ResilientPull:
 
     async def unsubscribe(self) -> None:
         await self.real.unsubscribe()
-
-
-def guard_pull_consumers(
-    subscribers: Any, nc: NatsClient, stall_after: float = 10.0
-) -> list[ResilientPull]:
-    """Wrap the pull subscription of every started FastStream pull subscriber in `subscribers`."""
-    guarded = []
-    for subscriber in subscribers:
-        real = getattr(subscriber, "subscription", None)
-        if getattr(subscriber, "pull_sub", None) is None or real is None:
-            continue  # commands (core NATS) and push subscribers: resubscribed by nats-py
-
-        def subscribe(s: Any = subscriber) -> Awaitable[JetStreamContext.PullSubscription]:
-            # As FastStream makes it (PullStreamSubscriber._create_subscription).
-            return s.jetstream.pull_subscribe(  # type: ignore[no-any-return]
-                subject=s.subject.broker_address, config=s.config, **s.extra_options
-            )
-
-        durable = str(subscriber.config.durable_name)
-        wrapper = ResilientPull(real, subscribe, nc, durable, stall_after)
-        setattr(subscriber, "subscription", wrapper)  # noqa: B010 - FastStream's, untyped here
-        guarded.append(wrapper)
-    return guarded

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from faststream.nats import NatsBroker
+import nats
 
-from shared.bus.consumer import Consumer, subscribe
+from shared.bus.consumer import Consumer, Subscribed
+from shared.bus.pulling import PullConsumers
 from shared.config import Settings
 from shared.events import Envelope
 from shared.store import EventStore, Transaction
@@ -47,15 +47,17 @@ async def effect_counts(store: EventStore) -> dict[str, int]:
 @contextlib.asynccontextmanager
 async def running(
     settings: Settings, store: EventStore, *consumers: Consumer
-) -> AsyncIterator[NatsBroker]:
-    broker = NatsBroker(settings.nats_url, log_level=logging.DEBUG)
-    for consumer in consumers:
-        subscribe(broker, consumer, store, Naming(settings.namespace))
-    await broker.start()
+) -> AsyncIterator[PullConsumers]:
+    """`consumers` pulling, as a service process runs them, until the block ends."""
+    nc = await nats.connect(settings.nats_servers)
+    naming = Naming(settings.namespace)
+    pulling = PullConsumers([Subscribed(c, store, naming) for c in consumers])
+    await pulling.start(nc)
     try:
-        yield broker
+        yield pulling
     finally:
-        await broker.stop()
+        await pulling.stop()
+        await nc.close()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:

@@ -13,7 +13,7 @@ import nats.js.errors
 import pytest
 
 from shared.bus.consumer import Consumer
-from shared.bus.recovery import ResilientPull, guard_pull_consumers
+from shared.bus.recovery import ResilientPull
 from shared.config import Settings
 from shared.store import EventStore
 from tests.shared.bus_support import (
@@ -44,7 +44,7 @@ class _Deaf:
 
 
 class _Failing(_Deaf):
-    """Every fetch fails with an error FastStream's own loop would die of."""
+    """Every fetch fails with an error a bare pull loop would die of."""
 
     async def fetch(self, batch: int = 1, timeout: float | None = None) -> list[Any]:  # noqa: ASYNC109
         raise nats.js.errors.APIError(code=500, description="leader gone")
@@ -56,8 +56,9 @@ async def test_a_broken_pull_subscription_is_re_created_and_nothing_is_lost(
 ) -> None:
     await create_effects_table(store)
     consumer = Consumer("recovers", ("drafting",), recording_handler())
-    async with running(settings, store, consumer) as broker:
-        (guard,) = guard_pull_consumers(broker.subscribers, broker.connection, stall_after=1.0)
+    async with running(settings, store, consumer) as pulling:
+        guard = pulling.pulls["recovers-from-drafting"]
+        guard.stall_after = 1.0
         guard.real = broken(guard.real)  # type: ignore[assignment]
         ids = await publish(store, nc, settings, 20)
 

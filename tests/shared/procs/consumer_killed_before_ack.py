@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 
-from faststream.nats.message import NatsMessage
+from nats.aio.msg import Msg
 
 from shared.config import Settings
 from shared.store import EventStore, connect_pool
@@ -14,7 +14,7 @@ from tests.shared.bus_support import running
 from tests.shared.test_consumer import crash_test_consumer
 
 
-async def die(self: NatsMessage) -> None:
+async def die(self: Msg) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -22,7 +22,7 @@ async def main() -> None:
     settings = Settings()
     pool = await connect_pool(settings.database_url)
     store = EventStore(pool, settings.schema_for("drafting"))
-    NatsMessage.ack = die  # type: ignore[method-assign]
+    Msg.ack = die  # type: ignore[method-assign]
     async with running(settings, store, crash_test_consumer()):
         await asyncio.sleep(60)
 
