@@ -176,4 +176,13 @@ async def test_every_service_serves_its_metrics(
     assert "jietiao_gateway_responses_total" in gateway_text
     assert "jietiao_http_request_duration_seconds_bucket" in gateway_text
     assert "jietiao_consumer_ack_pending_messages{durable=" in gateway_text
+
+    async def anchor_consumed() -> bool:
+        # A consumed event is counted as a command is, under its durable, with how it settled.
+        return (
+            'jietiao_received_processed_messages_total{app_name="gateway",broker="nats",'
+            'handler="gateway-anchors-from-evidence",status="acked"}'
+        ) in await _metrics(processes["gateway"][1])
+
+    await eventually(anchor_consumed, within=20)
     assert "jietiao_evidence_tree_size" not in gateway_text
