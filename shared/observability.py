@@ -1,13 +1,14 @@
 """Metrics and traces of a service process.
 
-Metrics (Prometheus, at `/metrics` on the service's front-door port): FastStream's Prometheus
-middleware counts messages handled and how each ended (`acked`, `nacked`, `rejected`: a dead
-letter or a retry) and times every handler; the relay counts what it publishes; gauges read at
+Metrics (Prometheus, at `/metrics` on the service's front-door port): every command answered
+and every event consumed is counted and timed by handler (a command's subject, a consumer's
+durable) and by how it ended (`acked`, `nacked`, `rejected`: a retry or a dead letter), in
+FastStream's metric families (`message_scope`); the relay counts what it publishes; gauges read at
 scrape time give relay lag, dead letters, JetStream consumer backlog and, for evidence, the tree
 size and the age of the latest checkpoint.
 
 Traces (OpenTelemetry): the gateway's HTTP span is carried in the `traceparent` header of every
-command it sends; FastStream's telemetry middleware continues it in the service that answers;
+command it sends; the service that answers continues it (`message_scope`);
 the trace context of an append is kept beside the event (`trace_contexts`, same transaction) and
 put on the event's JetStream message by the relay, so consumers continue the trace in turn.
 Spans are exported by OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is
@@ -25,14 +26,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from faststream._internal.types import BrokerMiddleware
-from faststream.nats.opentelemetry.provider import NatsTelemetrySettingsProvider
-from faststream.nats.prometheus.provider import NatsMetricsSettingsProvider
-from faststream.opentelemetry.middleware import TelemetryMiddleware
-from faststream.prometheus import ConsumeAttrs
 from faststream.prometheus.container import MetricsContainer
 from faststream.prometheus.manager import MetricsManager
-from faststream.prometheus.middleware import PrometheusMiddleware
 from faststream.prometheus.types import ProcessingStatus
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -129,28 +124,6 @@ def handler_name(msg: Msg) -> str:
         with contextlib.suppress(Exception):
             return str(msg.metadata.consumer)
     return msg.subject.partition(".")[2] or msg.subject
-
-
-class _MetricsNames(NatsMetricsSettingsProvider):
-    def get_consume_attrs_from_message(self, msg: Any) -> ConsumeAttrs:
-        return {
-            "destination_name": handler_name(msg.raw_message),
-            "message_size": len(msg.body),
-            "messages_count": 1,
-        }
-
-
-class _SpanNames(NatsTelemetrySettingsProvider):
-    def get_consume_destination_name(self, msg: Any) -> str:
-        return handler_name(msg.raw_message)
-
-
-def _metrics_names(msg: Any) -> _MetricsNames | None:
-    return _MetricsNames() if isinstance(msg, Msg) or msg is None else None
-
-
-def _span_names(msg: Any) -> _SpanNames | None:
-    return _SpanNames() if isinstance(msg, Msg) or msg is None else None
 
 
 # --- the event store and relay, carrying trace context from an append to its message -----------
@@ -333,28 +306,12 @@ class Telemetry:
             registry=self.registry,
         )
         self._source: _Source | None = None
-        # The commands' counters: FastStream's own metric families (the container finds them
-        # in the registry once the broker's middleware has made them, or makes them first).
+        # Commands' and consumers' counters, in FastStream's own metric families and labels:
+        # dashboards made for FastStream's middleware keep working.
         self._handlers = MetricsManager(
             MetricsContainer(self.registry, metrics_prefix="jietiao", custom_label_names=()),
             app_name=service,
         )
-
-    def middlewares(self) -> tuple[BrokerMiddleware[Any, Any], ...]:
-        metrics = PrometheusMiddleware(
-            settings_provider_factory=_metrics_names,
-            registry=self.registry,
-            app_name=self.service,
-            metrics_prefix="jietiao",
-        )
-        if not self.tracing:
-            # Its spans would be recorded nowhere and their context never passed on (unsampled),
-            # yet it costs ~70 us of CPU per message: a tenth of a command's.
-            return (metrics,)
-        spans = TelemetryMiddleware(
-            settings_provider_factory=_span_names, tracer_provider=self.provider
-        )
-        return (spans, metrics)
 
     @contextlib.contextmanager
     def command_scope(self, msg: Msg) -> Iterator[None]:

@@ -133,7 +133,6 @@ class ServiceProcess:
             max_reconnect_attempts=-1,
             graceful_timeout=20.0,
             log_level=logging.DEBUG,
-            middlewares=telemetry.middlewares(),
         )
         context = ServiceContext(
             settings, store, broker, self.naming, nc, self.stopping, telemetry=telemetry
