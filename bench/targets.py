@@ -249,14 +249,14 @@ def table(sections: dict[str, list[Figure]]) -> list[str]:
 NOTES = [
     "Every section comes from one `make bench` on 2026-11-29 (the date above), but the soak: a "
     "separate run (`python -m bench --only soak --soak-notes 3000`) of the same code right "
-    "after it, merged in. The machine was slower and noisier than in the run before it the "
-    "same morning (raw RFC 8785 + SHA-256 ~26,000-27,000 events/s with a wide spread, against "
-    "~34,000; the substrate ceiling ~2,000 events/s against ~3,000): compare ratios, never "
-    "absolute figures across runs. The whole-system ratio moves with the machine and between "
-    "runs: three full runs of nearly this code gave 0.139, 0.161 and 0.142, as far apart as a "
-    "change's effect, so changes are judged by interleaved same-machine A/B runs or by what "
-    "they remove (statements, messages, commands per lifecycle), not by one full run against "
-    "another.",
+    "after it, merged in. The machine was slower than in the morning's run (raw RFC 8785 + "
+    "SHA-256 ~27,000 events/s against ~34,000; the substrate ceiling ~1,900 events/s against "
+    "~3,000): compare ratios, never absolute figures across runs. The whole-system ratio "
+    "moves with the machine and between runs: full runs of the code before this afternoon's "
+    "consumer change gave 0.139, 0.161 and 0.142, as far apart as a change's effect, so "
+    "changes are judged by interleaved same-machine A/B runs or by what they remove "
+    "(statements, messages, commands per lifecycle), not by one full run against another; "
+    "this run, with consumers pulling on nats-py, gave 0.184 (0.178 with 3 replicas).",
     "`make bench` ran on its own embedded PostgreSQL and NATS while other engineers' test "
     "suites shared the 2 cores (see the load average and 'Run time of each part'); pipeline "
     "and event-store parts run 2,000 events (`ARGS='--events 4000'` for the earlier size). "
