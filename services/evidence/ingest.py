@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext, api
+from nats.js import api
 
 from services.evidence.domain.batch import Incoming
 from services.evidence.messages import MalformedEventError, parse_message
 from services.evidence.writer import LogWriter
-from shared.bus.recovery import ResilientPull
+from shared.bus.recovery import ResilientPull, resilient_pull
 from shared.logging import get_logger
 from shared.store import EventStore
 from shared.subjects import Naming
@@ -116,17 +116,9 @@ class AnchorLoop:
         durable = self.naming.durable_name(CONSUMER, source)
         while keep_going():
             try:
-
-                def subscribe() -> Awaitable[JetStreamContext.PullSubscription]:
-                    return nc.jetstream().pull_subscribe(
-                        self.naming.service_events(source),
-                        durable=durable,
-                        stream=self.naming.stream_name(source),
-                        config=self.consumer_config(durable),
-                    )
-
                 # Re-created when stuck or failing (see shared.bus.recovery).
-                sub = ResilientPull(await subscribe(), subscribe, nc, durable)
+                config = self.consumer_config(durable)
+                sub = await resilient_pull(nc, self.naming, source, config)
                 try:
                     await self._pull(sub, source, keep_going)
                 finally:

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 
 from shared.bus.consumer import MessageProcessor, Settled, Subscribed, consumer_config
-from shared.bus.recovery import ResilientPull
+from shared.bus.recovery import ResilientPull, resilient_pull
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -59,7 +58,9 @@ class PullConsumers:
         for wired in self.wired:
             for source in wired.consumer.sources:
                 processor = MessageProcessor(wired.consumer, wired.store, source)
-                pull = await _pull_subscription(nc, wired, source)
+                durable = wired.naming.durable_name(wired.consumer.name, source)
+                config = consumer_config(wired.consumer, durable)
+                pull = await resilient_pull(nc, wired.naming, source, config)
                 self.pulls[pull.durable] = pull
                 self._loops.append(asyncio.create_task(self._run(pull, processor)))
 
@@ -88,19 +89,3 @@ class PullConsumers:
                 settled(await processor(msg))
         except Exception as error:  # its ack or nak lost with the connection: redelivered later
             log.warning("message not settled", consumer=processor.consumer.name, error=repr(error))
-
-
-async def _pull_subscription(nc: NatsClient, wired: Subscribed, source: str) -> ResilientPull:
-    naming, consumer = wired.naming, wired.consumer
-    durable = naming.durable_name(consumer.name, source)
-
-    def subscribe() -> Awaitable[JetStreamContext.PullSubscription]:
-        return nc.jetstream().pull_subscribe(
-            naming.service_events(source),
-            durable=durable,
-            stream=naming.stream_name(source),
-            config=consumer_config(consumer, durable),
-        )
-
-    # Re-created when stuck or failing (see shared.bus.recovery).
-    return ResilientPull(await subscribe(), subscribe, nc, durable)

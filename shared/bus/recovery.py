@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
+from nats.js import JetStreamContext, api
 
 from shared.logging import get_logger
+from shared.subjects import Naming
 
 log = get_logger(__name__)
 
@@ -92,3 +93,21 @@ class ResilientPull:
 
     async def unsubscribe(self) -> None:
         await self.real.unsubscribe()
+
+
+async def resilient_pull(
+    nc: NatsClient, naming: Naming, source: str, config: api.ConsumerConfig
+) -> ResilientPull:
+    """A pull subscription to `source`'s events on the durable `config` names (created or
+    updated to `config`), re-created when stuck or failing."""
+    durable = str(config.durable_name)
+
+    def subscribe() -> Awaitable[JetStreamContext.PullSubscription]:
+        return nc.jetstream().pull_subscribe(
+            naming.service_events(source),
+            durable=durable,
+            stream=naming.stream_name(source),
+            config=config,
+        )
+
+    return ResilientPull(await subscribe(), subscribe, nc, durable)
