@@ -58,8 +58,13 @@ async def verify_cli(path: Path, *keys: str) -> tuple[int, str]:
     return await cli("verify", str(path), *[f"--key={k}" for k in keys])
 
 
-async def cli(*args: str, namespace: str = "") -> tuple[int, str]:
-    env = {**os.environ, **({"JIETIAO_NAMESPACE": namespace} if namespace else {})}
+async def cli(*args: str, settings: Settings | None = None) -> tuple[int, str]:
+    """`jietiao <args>`; with `settings`, against this test's servers and namespace (which
+    need not be the environment's: embedded or containers)."""
+    env = dict(os.environ)
+    if settings is not None:
+        env["NATS_URL"], env["DATABASE_URL"] = settings.nats_url, settings.database_url
+        env["JIETIAO_NAMESPACE"] = settings.namespace
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -101,9 +106,7 @@ async def test_receipts_packs_and_proofs_over_nats_verify_offline(
     pack = (await client.call("evidence", "evidence_pack", {"note_id": str(note_id)}))["document"]
     assert len(pack["receipts"]) == 4
     path = tmp_path / "pack.json"
-    code, out = await cli(
-        "evidence-pack", str(note_id), "--out", str(path), namespace=settings.namespace
-    )
+    code, out = await cli("evidence-pack", str(note_id), "--out", str(path), settings=settings)
     assert code == 0, out
     assert json.loads(path.read_text())["receipts"] == pack["receipts"]
     code, out = await verify_cli(path, vkey)
