@@ -122,9 +122,9 @@ class AnchorLoop:
                 try:
                     await self._pull(sub, source, keep_going)
                 finally:
-                    # Else draining the shared client at shutdown waits on this inbox for ever.
-                    with contextlib.suppress(Exception):
-                        await sub.unsubscribe()
+                    for msg in await sub.close():  # delivered, never queued: another's now
+                        with contextlib.suppress(Exception):
+                            await msg.nak()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # NATS away: retry the subscription after a pause

@@ -7,8 +7,9 @@ signing's CPU, more than the handler's own Python. What those layers gave is kep
 same metrics and trace spans (`around`, the runtime's telemetry), pull subscriptions that survive
 a node failing over (`ResilientPull`), and a stop that loses nothing.
 
-Stopping: the fetch in progress returns within the pull timeout, its batch is handled (committed
-and acked), then the loop ends; nothing is left fetched but unhandled.
+Stopping: the fetch in progress returns within the pull timeout and its batch is handled
+(committed and acked); then the pull requests are withdrawn and what they had delivered is
+handled too: nothing is left delivered but unhandled.
 """
 
 from __future__ import annotations
@@ -73,9 +74,8 @@ class PullConsumers:
         try:
             await self._pull(pull, processor)
         finally:
-            # Else draining the shared client at shutdown waits on this inbox for ever.
-            with contextlib.suppress(Exception):
-                await pull.unsubscribe()
+            for msg in await pull.close():
+                await self._handle(msg, processor)
 
     async def _pull(self, pull: ResilientPull, processor: MessageProcessor) -> None:
         batch_size = processor.consumer.batch_size
