@@ -230,7 +230,7 @@ def sign(stream: Stream, signer: Signer, *, at: datetime = T0, intent: bool = Tr
     state = stream.state
     assert state.opened is not None
     check_can_sign(state, signer.party_id, state.opened.document_digest, intent)
-    ref = signer.handwriting.ref()
+    ref = signer.handwriting.ref
     facts = signer_facts(state, signer.party_id, ref, signer.check(state))
     signature = signer.signature(message_to_sign(state, facts), SIGN_FORMAT)
     stream.add(party_signed(state, facts, ref, signature), at=at)
@@ -248,7 +248,7 @@ def request_void(
 ) -> uuid.UUID:
     state = stream.state
     text = voiding.check_can_request(state, signer.party_id, code, text, True)
-    ref = signer.handwriting.ref()
+    ref = signer.handwriting.ref
     facts = voiding.requester_facts(state, signer.party_id, ref, signer.check(state))
     void_id = uuid.uuid4()
     void = voiding.void_facts(state, void_id, code, text, at + voiding.DEFAULT_VOID_TTL)
@@ -260,7 +260,7 @@ def request_void(
 def sign_void(stream: Stream, signer: Signer, void_id: uuid.UUID, at: datetime = T0) -> NoteSigning:
     state = stream.state
     void = voiding.check_can_answer(state, signer.party_id, void_id, at)
-    ref = signer.handwriting.ref()
+    ref = signer.handwriting.ref
     facts = voiding.countersigner_facts(state, signer.party_id, void, ref, signer.check(state))
     message = void_message(voiding.open_void_facts(state, void), facts)
     signature = signer.signature(message, VOID_FORMAT)

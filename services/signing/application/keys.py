@@ -51,7 +51,7 @@ def sign(
 
 def handwriting_write(ctx: SigningContext, handwriting: Handwriting) -> Write:
     """Stores the handwriting as captured, sealed, with its signature."""
-    digest = handwriting.ref().digest
+    digest = handwriting.ref.digest
     plaintext = json.dumps(
         {
             "png": base64.b64encode(handwriting.png).decode(),

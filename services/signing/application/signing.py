@@ -34,7 +34,7 @@ def actor(party_id: object) -> str:
 
 async def sign(ctx: SigningContext, request: SignRequest) -> SignResult:
     handwriting = parse_handwriting(request.handwriting)
-    ref = handwriting.ref()
+    ref = handwriting.ref
     note_id, party_id, digest = request.note_id, request.party_id, request.document_digest
     # Everything that can be refused is checked before the ticket is spent.
     state = await load(ctx, note_id)

@@ -29,7 +29,7 @@ from services.signing.domain.state import NoteSigning
 
 async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> VoidRequestResult:
     handwriting = parse_handwriting(request.handwriting)
-    ref = handwriting.ref()
+    ref = handwriting.ref
     note_id, party_id, code = request.note_id, request.party_id, request.reason_code
     state = await load(ctx, note_id)
     voiding.check_can_request(state, party_id, code, request.reason_text, request.intent_confirmed)
@@ -58,7 +58,7 @@ async def request_void(ctx: SigningContext, request: RequestVoidRequest) -> Void
 
 async def sign_void(ctx: SigningContext, request: SignVoidRequest) -> StatusResult:
     handwriting = parse_handwriting(request.handwriting)
-    ref = handwriting.ref()
+    ref = handwriting.ref
     note_id, party_id, void_id = request.note_id, request.party_id, request.void_id
     state = await load(ctx, note_id)
     voiding.check_can_answer(state, party_id, void_id, ctx.clock())

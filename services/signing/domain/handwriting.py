@@ -7,6 +7,7 @@ bytes are stored encrypted beside the note.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -45,7 +46,10 @@ class Handwriting:
     def strokes_document(self) -> list[list[list[float | int]]]:
         return [[[x, y, t] for x, y, t in stroke] for stroke in self.strokes]
 
+    @functools.cached_property
     def ref(self) -> HandwritingRef:
+        """Computed once: the strokes' floats take the `rfc8785` package's slow path, and a
+        signature is hashed for its event and again for its sealed copy."""
         png_sha256 = hashlib.sha256(self.png).hexdigest()
         strokes_sha256 = hashlib.sha256(canonical_bytes({"s": self.strokes_document()})).hexdigest()
         return HandwritingRef(

@@ -34,11 +34,11 @@ def blank_png(size: tuple[int, int] = (200, 100)) -> bytes:
 
 def test_a_real_looking_signature_is_accepted_and_hashed_from_both_parts() -> None:
     signature = validated_handwriting([stroke_points()], handwriting_png())
-    ref = signature.ref()
+    ref = signature.ref
     assert ref.digest == handwriting_digest(ref.png_sha256, ref.strokes_sha256)
     moved = validated_handwriting([stroke_points(width=201)], handwriting_png())
-    assert moved.ref().strokes_sha256 != ref.strokes_sha256
-    assert moved.ref().digest != ref.digest
+    assert moved.ref.strokes_sha256 != ref.strokes_sha256
+    assert moved.ref.digest != ref.digest
 
 
 @pytest.mark.parametrize(

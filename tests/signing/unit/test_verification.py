@@ -158,7 +158,7 @@ def test_a_counterparty_signing_first_does_not_verify_even_with_a_valid_signatur
     stream = Stream(note.note_id)
     counterparty = Signer(note.counterparty)
     state = stream.drafting(note.frozen())
-    ref = counterparty.handwriting.ref()
+    ref = counterparty.handwriting.ref
     facts = signer_facts(state, note.counterparty, ref, counterparty.check(state))
     signature = counterparty.signature(message_to_sign(state, facts), SIGN_FORMAT)
     stream.add(party_signed(state, facts, ref, signature))  # no order check on this path
