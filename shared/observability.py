@@ -26,9 +26,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from faststream.prometheus.container import MetricsContainer
-from faststream.prometheus.manager import MetricsManager
-from faststream.prometheus.types import ProcessingStatus
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -47,6 +44,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.bus.relay import OutboxRelay
 from shared.commands import CommandClient
 from shared.events import Envelope
+from shared.handler_metrics import HandlerMetrics
 from shared.health import ASGIApplication
 from shared.logging import get_logger
 from shared.store import EventStore, RecordedEvent, Transaction
@@ -308,10 +306,7 @@ class Telemetry:
         self._source: _Source | None = None
         # Commands' and consumers' counters, in FastStream's own metric families and labels:
         # dashboards made for FastStream's middleware keep working.
-        self._handlers = MetricsManager(
-            MetricsContainer(self.registry, metrics_prefix="jietiao", custom_label_names=()),
-            app_name=service,
-        )
+        self._handlers = HandlerMetrics(self.registry, app_name=service)
 
     @contextlib.contextmanager
     def command_scope(self, msg: Msg) -> Iterator[None]:
@@ -326,24 +321,12 @@ class Telemetry:
         kept for a handler (same names and labels), and with tracing a span in the sender's
         trace. Call what it yields with how the message was settled (`acked`, `nacked`,
         `rejected`); an exception counts as `error`."""
-        handler, metrics = handler_name(msg), self._handlers
-        metrics.add_received_message("nats", handler)
-        metrics.observe_received_messages_size("nats", handler, len(msg.data))
-        metrics.add_received_message_in_process("nats", handler)
-        status = [ProcessingStatus.acked]
-        started = time.perf_counter()
-        try:
-            with self._handler_span(msg, handler):
-                yield lambda settled: status.__setitem__(0, ProcessingStatus(settled))
-        except BaseException:
-            status[0] = ProcessingStatus.error
-            raise
-        finally:
-            # A cancelled answer still leaves the in-process gauge.
-            duration = time.perf_counter() - started
-            metrics.observe_received_processed_message_duration(duration, "nats", handler)
-            metrics.add_received_processed_message("nats", handler, status[0])
-            metrics.remove_received_message_in_process("nats", handler)
+        handler = handler_name(msg)
+        with (
+            self._handlers.handling(handler, len(msg.data)) as settled,
+            self._handler_span(msg, handler),
+        ):
+            yield settled
 
     def _handler_span(self, msg: Msg, handler: str) -> contextlib.AbstractContextManager[Any]:
         if not self.tracing:
