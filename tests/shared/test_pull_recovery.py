@@ -6,12 +6,14 @@ effect once. Real PostgreSQL and JetStream, broken for real."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import nats
 import pytest
 from nats.aio.msg import Msg
 
-from shared.bus.consumer import Consumer
+from shared.bus.consumer import Consumer, consumer_config
+from shared.bus.recovery import ResilientPull, resilient_pull
 from shared.config import Settings
 from shared.events import Envelope
 from shared.store import EventStore, Transaction
@@ -34,30 +36,29 @@ async def _all_handled_once(store: EventStore, ids: list[str]) -> None:
     await eventually(all_handled_once, within=30.0)
 
 
-async def test_a_pull_whose_inbox_went_deaf_is_re_created_and_nothing_is_lost(
-    store: EventStore, nc: nats.NATS, settings: Settings
+async def _inbox_deafened(pull: ResilientPull, nc: nats.NATS, settings: Settings) -> None:
+    pull.stall_after = 1.0
+    assert pull.sub is not None
+    await pull.sub.unsubscribe()  # the server drops the requests: nobody listens
+
+
+async def _durable_deleted(pull: ResilientPull, nc: nats.NATS, settings: Settings) -> None:
+    stream = Naming(settings.namespace).stream_name("drafting")
+    await nc.jetstream().delete_consumer(stream, pull.durable)  # its requests end with a 409
+
+
+@pytest.mark.parametrize("breaking", [_inbox_deafened, _durable_deleted])
+async def test_a_broken_pull_is_made_anew_and_nothing_is_lost(
+    store: EventStore,
+    nc: nats.NATS,
+    settings: Settings,
+    breaking: Callable[[ResilientPull, nats.NATS, Settings], Awaitable[None]],
 ) -> None:
     await create_effects_table(store)
     consumer = Consumer("recovers", ("drafting",), recording_handler())
     async with running(settings, store, consumer) as pulling:
         pull = pulling.pulls["recovers-from-drafting"]
-        pull.stall_after = 1.0
-        assert pull.sub is not None
-        await pull.sub.unsubscribe()  # the server drops the requests: nobody listens
-        ids = await publish(store, nc, settings, 20)
-        await _all_handled_once(store, ids)
-    assert pull.renewals >= 1
-
-
-async def test_a_deleted_durable_is_made_anew_and_nothing_is_lost(
-    store: EventStore, nc: nats.NATS, settings: Settings
-) -> None:
-    await create_effects_table(store)
-    consumer = Consumer("recovers", ("drafting",), recording_handler())
-    naming = Naming(settings.namespace)
-    async with running(settings, store, consumer) as pulling:
-        pull = pulling.pulls["recovers-from-drafting"]
-        await nc.jetstream().delete_consumer(naming.stream_name("drafting"), pull.durable)
+        await breaking(pull, nc, settings)
         ids = await publish(store, nc, settings, 20)
         await _all_handled_once(store, ids)
     assert pull.renewals >= 1
@@ -124,9 +125,6 @@ async def _some_handled(store: EventStore) -> bool:
 async def test_fetch_returns_at_most_its_batch(
     store: EventStore, nc: nats.NATS, settings: Settings, batch: int
 ) -> None:
-    from shared.bus.consumer import consumer_config
-    from shared.bus.recovery import resilient_pull
-
     naming = Naming(settings.namespace)
     await publish(store, nc, settings, 10)
     config = consumer_config(Consumer("sizes", ("drafting",), recording_handler()), "sizes")
