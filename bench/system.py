@@ -84,12 +84,10 @@ class Measured:
             self.add("ceiling", ceiling)
             self.add("ratio", run.events_per_second / ceiling)
         for q in (0.5, 0.95, 0.99):
-            self.add(f"command p{q * 100:.0f}", 1000 * percentile(commands, q))
-        for q in (0.5, 0.99):
-            self.add(
-                f"completed p{q * 100:.0f}", 1000 * percentile(run.second_signature_to_completed, q)
-            )
-            self.add(f"anchored p{q * 100:.0f}", 1000 * percentile(run.commit_to_anchored, q))
+            p = f"p{q * 100:.0f}"
+            self.add(f"command {p}", 1000 * percentile(commands, q))
+            self.add(f"completed {p}", 1000 * percentile(run.second_signature_to_completed, q))
+            self.add(f"anchored {p}", 1000 * percentile(run.commit_to_anchored, q))
 
 
 def _cpu(stack: Stack) -> dict[str, float]:
@@ -200,21 +198,15 @@ def figures(results: SystemResults, pairs: int) -> dict[str, list[Figure]]:
                 ),
                 Figure(f"{label}: events/s ÷ substrate ceiling", "ratio", s["ratio"], command),
             ]
+        latencies = {
+            "command": "command reply",
+            "completed": "second signature → NoteCompleted",
+            "anchored": "event commit → EvidenceAnchored",
+        }
         out += [
-            Figure(f"{label}: command reply {p}", "ms", s[f"command {p}"], command)
+            Figure(f"{label}: {what} {p}", "ms", s[f"{key} {p}"], command)
+            for key, what in latencies.items()
             for p in ("p50", "p95", "p99")
-        ]
-        out += [
-            Figure(
-                f"{label}: second signature → NoteCompleted {p}", "ms", s[f"completed {p}"], command
-            )
-            for p in ("p50", "p99")
-        ]
-        out += [
-            Figure(
-                f"{label}: event commit → EvidenceAnchored {p}", "ms", s[f"anchored {p}"], command
-            )
-            for p in ("p50", "p99")
         ]
         out += [
             Figure(f"{label}: CPU of {name.removeprefix('cpu ')} per lifecycle", "ms", xs, command)
